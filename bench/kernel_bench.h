@@ -1,0 +1,57 @@
+// `trine bench kernels`: times resolved kernels under the tuner's protocol and, in the same run,
+// interleaved with them, the machine's roofline, so every kernel figure has a ceiling measured
+// under the same conditions beside it.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/host.h"
+#include "runtime/kernel_spec.h"
+#include "runtime/measure.h"
+#include "runtime/packed_weights.h"
+#include "runtime/problems.h"
+
+namespace trine::bench {
+
+struct BenchItem {
+  std::string label;  // e.g. "q,o"
+  int M = 0, K = 0, N = 1;
+  std::string family, isa, config;
+  bool tuned = false;  // from the tuning database, else the family default
+  trine_gemm_fn fn = nullptr;
+  PackedWeights packed;      // the shape's weights in the kernel's layout
+  const Problem* data = nullptr;  // activations for the shape (and the weights packed above)
+};
+
+struct BenchRow {
+  std::string label, op, family, isa, config;
+  int M = 0, K = 0, N = 1;
+  bool tuned = false;
+  TimingStats stats;
+  double weight_bytes = 0, bits_per_weight = 0, gbps = 0, gmacs = 0;
+  double frac_read_bw = 0, frac_int8_peak = 0;
+};
+
+struct BenchReport {
+  int threads = 0;
+  std::string host_fingerprint, host_model;
+  TimingStats read_gbps;  // per-probe GB/s (stats of rates, not times)
+  TimingStats int8_gmacs;
+  std::string peak_isa;
+  std::vector<BenchRow> rows;
+  nlohmann::json to_json() const;
+};
+
+struct BenchOptions {
+  int rounds = 7;          // probe + kernels, interleaved
+  int gemv_reps = 20;      // per round
+  int gemm_reps = 3;
+};
+
+BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector<BenchItem>& items,
+                             const BenchOptions& opt);
+
+}  // namespace trine::bench

@@ -1,0 +1,30 @@
+// The machine's own ceilings, measured with the best code this host runs: DRAM read bandwidth
+// (wide loads from every thread over a buffer far larger than the last-level cache) and the int8
+// multiply-add peak (independent vpdpbusd chains, or pmaddubsw where VNNI is absent).
+#pragma once
+#include <cstddef>
+
+#include "runtime/aligned_buffer.h"
+#include "runtime/host.h"
+#include "runtime/isa.h"
+#include "runtime/thread_pool.h"
+
+namespace trine::bench {
+
+class ReadProbe {
+ public:
+  // bytes: the buffer streamed; several times the LLC so no pass is served from cache.
+  ReadProbe(ThreadPool& pool, std::size_t bytes);
+  double gbps();  // one pass over the buffer, all threads
+
+ private:
+  ThreadPool& pool_;
+  AlignedBuffer<uint8_t> buf_;
+};
+
+// GMAC/s of one burst of multiply-adds on every thread with the ISA's widest int8 instruction.
+double int8_peak_gmacs(ThreadPool& pool, Isa isa);
+
+std::size_t read_probe_bytes(const HostInfo& host);
+
+}  // namespace trine::bench

@@ -1,0 +1,106 @@
+// `trine bench kernels`: time the stored winners (or defaults) beside the measured roofline.
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "bench/kernel_bench.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/shapes_option.h"
+#include "codegen/resolve.h"
+#include "runtime/registry.h"
+
+namespace trine::cli {
+
+namespace {
+
+struct BenchArgs {
+  ShapeArgs shapes;
+  int threads = default_threads();
+  int rounds = 7;
+  std::string db, isa, json, object_cache = jit::Jit::default_cache_dir();
+};
+
+void print_report(const bench::BenchReport& rep) {
+  Table t({"shape", "op", "MxKxN", "family", "isa", "config", "tuned", "median us", "GB/s", "% read BW", "GMAC/s",
+           "% int8 peak"});
+  for (const auto& r : rep.rows) {
+    t.add({r.label.empty() ? "-" : r.label, r.op, fmt::format("{}x{}x{}", r.M, r.K, r.N), r.family, r.isa, r.config,
+           r.tuned ? "yes" : "default", us(r.stats.median_s), fmt::format("{:.1f}", r.gbps),
+           fmt::format("{:.0f}%", 100 * r.frac_read_bw), fmt::format("{:.1f}", r.gmacs),
+           fmt::format("{:.0f}%", 100 * r.frac_int8_peak)});
+  }
+  fmt::print("{}", t.str());
+  fmt::print("roofline, measured in the same run ({} probes interleaved with the kernels, {} threads):\n",
+             rep.read_gbps.n, rep.threads);
+  fmt::print("  DRAM read   {:.1f} GB/s median (p20 {:.1f}, p80 {:.1f})\n", rep.read_gbps.median_s, rep.read_gbps.p20_s,
+             rep.read_gbps.p80_s);
+  fmt::print("  int8 peak   {:.0f} GMAC/s median (p80 {:.0f}, {})\n", rep.int8_gmacs.median_s, rep.int8_gmacs.p80_s,
+             rep.peak_isa);
+}
+
+void run(const BenchArgs& a) {
+  check_threads(a.threads);
+  if (a.rounds < 1 || a.rounds > 1000) throw Error(fmt::format("--rounds {}: must be between 1 and 1000", a.rounds));
+  const HostInfo& host = host_info();
+  const std::vector<codegen::Shape> shapes = a.shapes.resolve();
+  const std::vector<Isa> isas = pick_isas(a.isa, host, false);
+  auto db = open_db(a.db);
+  std::vector<KernelChoice> choices;
+  for (const auto& s : shapes) {
+    const TuneKey key = codegen::make_key(host, jit::Jit::compiler_version(), op_for_tokens(s.N), s, a.threads, isas.front());
+    choices.push_back(select_kernel(db.get(), key, isas));
+  }
+  codegen::CompilerSet compilers(a.object_cache);
+  const std::vector<codegen::Resolved> kernels = codegen::resolve_kernels(choices, compilers);
+
+  std::vector<Problem> data;
+  data.reserve(shapes.size());
+  for (const auto& s : shapes) data.push_back(make_problem(ProblemKind::random, s.M, s.K, s.N, 99));
+  std::vector<bench::BenchItem> items;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const auto& r = kernels[i];
+    bench::BenchItem it;
+    it.label = shapes[i].label;
+    it.M = shapes[i].M;
+    it.K = shapes[i].K;
+    it.N = shapes[i].N;
+    it.family = r.cand.family;
+    it.isa = isa_name(r.cand.isa);
+    it.config = r.cand.config;
+    it.tuned = r.choice.tuned();
+    it.fn = r.fn;
+    it.packed = r.family->pack(r.cand, data[i].W);
+    it.data = &data[i];
+    items.push_back(std::move(it));
+  }
+  ThreadPool pool(a.threads);
+  bench::BenchOptions opt;
+  opt.rounds = a.rounds;
+  fmt::print(stderr, "timing {} kernels and the roofline, {} rounds...\n", items.size(), opt.rounds);
+  const bench::BenchReport rep = bench::run_kernel_bench(pool, host, items, opt);
+  print_report(rep);
+  if (!a.json.empty()) {
+    std::ofstream out(a.json);
+    if (!(out << rep.to_json().dump(2) << "\n")) throw Error(fmt::format("cannot write --json {}", a.json));
+  }
+}
+
+}  // namespace
+
+void add_bench_command(CLI::App& app) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks");
+  bench->require_subcommand(1);
+  auto a = std::make_shared<BenchArgs>();
+  auto* cmd = bench->add_subcommand("kernels", "Time the tuned (or default) kernels and the machine's roofline");
+  a->shapes.add_to(cmd);
+  cmd->add_option("--threads", a->threads, "Threads (default: all CPUs)");
+  cmd->add_option("--db", a->db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
+  cmd->add_option("--isa", a->isa, "Only kernels for this ISA");
+  cmd->add_option("--rounds", a->rounds, "Rounds of roofline probes interleaved with kernel timings")->capture_default_str();
+  cmd->add_option("--object-cache", a->object_cache, "Directory of compiled kernel objects")->capture_default_str();
+  cmd->add_option("--json", a->json, "Also write the results as JSON");
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace trine::cli

@@ -1,0 +1,14 @@
+// Each subcommand registers itself on the app; its callback does the work and may throw Error.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace trine::cli {
+
+void add_info_command(CLI::App& app);
+void add_cache_command(CLI::App& app);
+#if TRINE_HAVE_JIT
+void add_tune_command(CLI::App& app);
+void add_bench_command(CLI::App& app);
+#endif
+
+}  // namespace trine::cli

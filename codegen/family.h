@@ -1,0 +1,45 @@
+// A kernel family as the tuner sees it: a search space of configs, the source that instantiates
+// them, and the packing of weights each config reads. MAD is the first; LUT, base-3 and Halide
+// families plug in behind the same interface.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "jit/jit.h"
+#include "runtime/kernel_spec.h"
+#include "runtime/packed_weights.h"
+
+namespace trine::codegen {
+
+struct Candidate {
+  std::string family;      // "mad"
+  Isa isa = Isa::avx2;
+  std::string config;      // the family's config text
+  std::string symbol;      // extern "C" entry point
+  std::string layout_key;  // candidates with equal keys read identical packed weights
+  bool operator==(const Candidate& o) const { return symbol == o.symbol; }
+};
+
+class Family {
+ public:
+  virtual ~Family() = default;
+  virtual std::string name() const = 0;
+  // Every legal config for the ISA and op, in a fixed order (batches, and so cache keys, repeat).
+  virtual std::vector<Candidate> space(Isa isa, Op op) const = 0;
+  virtual Candidate default_candidate(Isa isa, Op op) const = 0;
+  virtual Candidate candidate(Isa isa, const std::string& config) const = 0;  // throws Error
+  // One translation unit defining every candidate's symbol.
+  virtual std::string source(const std::vector<Candidate>& cands) const = 0;
+  virtual std::vector<jit::SourceFile> headers() const = 0;
+  virtual PackedWeights pack(const Candidate& cand, const TernaryMatrix& W) const = 0;
+};
+
+const Family& mad_family();
+const std::vector<const Family*>& all_families();
+const Family& family_by_name(const std::string& name);  // throws Error
+
+// The embedded template sources, as the JIT sees them.
+std::vector<jit::SourceFile> embedded_headers();
+
+}  // namespace trine::codegen

@@ -1,0 +1,106 @@
+// The MAD search space and its instantiation source.
+#include <fmt/format.h>
+
+#include "codegen/family.h"
+#include "runtime/embedded_files.h"
+#include "runtime/error.h"
+
+namespace trine::codegen {
+
+namespace {
+
+Candidate to_candidate(const MadConfig& c) {
+  return Candidate{"mad", c.isa, c.str(), c.symbol(), fmt::format("mad/vb{}/r{}", vector_bytes(c.isa), c.r)};
+}
+
+const char* traits_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx2: return "Avx2";
+    case Isa::avxvnni: return "AvxVnni";
+    case Isa::avx512vnni: return "Avx512Vnni";
+  }
+  return "";
+}
+
+// Decode GEMVs are bound by weight bytes: the space varies how rows interleave and how streams
+// are prefetched. Prefill GEMMs are bound by multiply-adds: it varies register tiles and K blocks.
+std::vector<MadConfig> enumerate(Isa isa, Op op) {
+  const int lanes = vector_bytes(isa) / 4;
+  std::vector<int> rs, mbs{1, 2, 4}, nts, kus, pfs, kbs, splits, decs{0};
+  if (isa != Isa::avx2) decs.push_back(1);
+  for (int r : {1, 4, 8, 16})
+    if (r <= lanes && (op == Op::gemv || r >= 8)) rs.push_back(r);
+  if (op == Op::gemv) {
+    nts = {1}; kus = {1, 2}; pfs = {0, 1024}; kbs = {0}; splits = {0, 1};
+  } else {
+    nts = {4, 8, 12}; kus = {1}; pfs = {0}; kbs = {0, 1024}; splits = {0};
+  }
+  std::vector<MadConfig> out;
+  for (int r : rs) for (int mb : mbs) for (int nt : nts) for (int ku : kus) for (int pf : pfs)
+    for (int kb : kbs) for (int s : splits) for (int d : decs) {
+      MadConfig c{isa, r, mb, nt, ku, pf, kb, s, d};
+      if (c.violation().empty()) out.push_back(c);
+    }
+  return out;
+}
+
+class MadFamily final : public Family {
+ public:
+  std::string name() const override { return "mad"; }
+
+  std::vector<Candidate> space(Isa isa, Op op) const override {
+    std::vector<Candidate> out;
+    for (const MadConfig& c : enumerate(isa, op)) out.push_back(to_candidate(c));
+    return out;
+  }
+
+  Candidate default_candidate(Isa isa, Op op) const override { return to_candidate(mad_default(isa, op)); }
+
+  Candidate candidate(Isa isa, const std::string& config) const override {
+    return to_candidate(MadConfig::parse(isa, config));
+  }
+
+  std::string source(const std::vector<Candidate>& cands) const override {
+    std::string src = "#include \"templates/cpu/mad.h\"\n\n";
+    for (const Candidate& cand : cands) {
+      const MadConfig c = MadConfig::parse(cand.isa, cand.config);
+      src += fmt::format(
+          "extern \"C\" void {}(const trine_gemm_args* a, int32_t tid, int32_t n) {{\n"
+          "  trine::mad::Kernel<trine::mad::{}, {}, {}, {}, {}, {}, {}, {}, {}>::run(a, tid, n);\n}}\n",
+          cand.symbol, traits_name(c.isa), c.r, c.mb, c.nt, c.ku, c.pf, c.kb, c.split, c.dec);
+    }
+    return src;
+  }
+
+  std::vector<jit::SourceFile> headers() const override { return embedded_headers(); }
+
+  PackedWeights pack(const Candidate& cand, const TernaryMatrix& W) const override {
+    return pack_mad(W, MadConfig::parse(cand.isa, cand.config).layout());
+  }
+};
+
+}  // namespace
+
+const Family& mad_family() {
+  static const MadFamily f;
+  return f;
+}
+
+const std::vector<const Family*>& all_families() {
+  static const std::vector<const Family*> fams{&mad_family()};
+  return fams;
+}
+
+const Family& family_by_name(const std::string& name) {
+  for (const Family* f : all_families())
+    if (f->name() == name) return *f;
+  throw Error(fmt::format("unknown kernel family '{}'", name));
+}
+
+std::vector<jit::SourceFile> embedded_headers() {
+  std::vector<jit::SourceFile> out;
+  for (const EmbeddedFile& f : embedded_files()) out.push_back({f.path, f.text});
+  return out;
+}
+
+}  // namespace trine::codegen

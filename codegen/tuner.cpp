@@ -1,0 +1,246 @@
+#include "codegen/tuner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "codegen/verify.h"
+#include "runtime/error.h"
+#include "runtime/measure.h"
+
+namespace trine::codegen {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// Successive halving (Jamieson & Talwalkar): time everyone briefly, keep the best third, time the
+// survivors longer; the final decision is on medians of many interleaved samples.
+struct Halving {
+  int first_reps, final_reps, keep_min;
+};
+Halving halving_for(Op op) { return op == Op::gemv ? Halving{8, 60, 4} : Halving{2, 10, 3}; }
+
+struct Entry {
+  Candidate cand;
+  TimedKernel timed;
+  bool is_default = false;
+  double median() const { return summarize(timed.samples).median_s; }
+};
+
+// Candidates sharing a layout share one packed copy (and its cold copies for decode).
+struct LayoutData {
+  PackedWeights packed;
+  std::unique_ptr<ColdCopies> cold;
+};
+
+}  // namespace
+
+Shape parse_shape(const std::string& text) {
+  Shape s;
+  char tail = 0;
+  const int got = std::sscanf(text.c_str(), "%dx%dx%d%c", &s.M, &s.K, &s.N, &tail);
+  if (got == 2) s.N = 1;
+  if ((got != 2 && got != 3) || s.M <= 0 || s.K <= 0 || s.N <= 0 || s.M > (1 << 20) || s.K > (1 << 20) ||
+      s.N > 4096)
+    throw Error(fmt::format("--shape '{}': expected MxK or MxKxN with positive sizes (M, K <= 1048576, N <= 4096)",
+                            text));
+  s.label = "";
+  return s;
+}
+
+TuneKey make_key(const HostInfo& host, const std::string& compiler, Op op, const Shape& s, int threads, Isa isa) {
+  return TuneKey{host.fingerprint, compiler, TRINE_GENERATOR_VERSION, op_name(op), s.M, s.K, s.N, threads,
+                 isa_name(isa)};
+}
+
+Tuner::Tuner(TuningDb& db, CompilerSet& compilers, ThreadPool& pool, const HostInfo& host)
+    : db_(db), compilers_(compilers), pool_(pool), host_(host) {}
+
+std::vector<TuneResult> Tuner::tune(const TuneOptions& opt, const TuneProgress& progress) {
+  std::vector<const Family*> fams;
+  if (opt.families.empty()) fams = all_families();
+  for (const std::string& f : opt.families) fams.push_back(&family_by_name(f));
+
+  db_.record_host(host_.fingerprint, host_.to_json());
+  const auto start = Clock::now();
+  std::vector<TuneResult> results;
+  const int total = static_cast<int>(opt.shapes.size() * opt.isas.size());
+  int done = 0;
+  for (const Shape& s : opt.shapes) {
+    for (Isa isa : opt.isas) {
+      const TuneKey key = make_key(host_, jit::Jit::compiler_version(), op_for_tokens(s.N), s, pool_.size(), isa);
+      std::optional<TuneResult> cached = opt.force ? std::nullopt : from_db(key, s, isa);
+      if (cached) {
+        results.push_back(*cached);
+      } else {
+        const double left = std::max(1.0, opt.budget_s - seconds_since(start));
+        results.push_back(tune_one(s, isa, fams, key, left / (total - done), opt.seed + done, progress));
+      }
+      ++done;
+      if (progress) progress({"done", done, total, key.op + " " + std::to_string(s.M) + "x" + std::to_string(s.K)});
+    }
+  }
+  return results;
+}
+
+std::optional<TuneResult> Tuner::from_db(const TuneKey& key, const Shape& s, Isa isa) {
+  std::optional<Winner> w = db_.winner(key);
+  if (!w) return std::nullopt;
+  TuneResult r;
+  r.shape = s;
+  r.op = op_for_tokens(s.N);
+  r.key = key;
+  r.cached = true;
+  r.winner = *w;
+  const Family& fam = family_by_name(w->family);
+  r.default_config = fam.default_candidate(isa, r.op).config;
+  r.weight_bytes = static_cast<int64_t>(fam.pack(fam.candidate(isa, w->config), TernaryMatrix{s.M, s.K,
+      std::vector<int8_t>(static_cast<size_t>(s.M) * s.K, 0), 1.0f}).size_bytes());
+  for (const Trial& t : db_.trials(key)) {
+    if (t.family == "reference") r.reference_stats = t.stats;
+    if (t.family == fam.name() && t.config == r.default_config && t.stats.n > 0) r.default_stats = t.stats;
+  }
+  return r;
+}
+
+TuneResult Tuner::tune_one(const Shape& s, Isa isa, const std::vector<const Family*>& fams, const TuneKey& key,
+                           double budget_s, uint64_t seed, const TuneProgress& progress) {
+  const auto start = Clock::now();
+  const Op op = op_for_tokens(s.N);
+  const std::string what = fmt::format("{} {}x{}x{} {}", op_name(op), s.M, s.K, s.N, isa_name(isa));
+  TuneResult res;
+  res.shape = s;
+  res.op = op;
+  res.key = key;
+  std::vector<Trial> trials;
+  auto trial = [&](const Candidate& c, const std::string& status, const TimingStats& st, const std::string& msg) {
+    trials.push_back(Trial{key, c.family, c.config, status, st, msg});
+  };
+
+  // Compile every family's space (shape independent, so later shapes reuse it).
+  KernelCompiler& compiler = compilers_.for_isa(isa);
+  std::vector<std::pair<const Family*, Candidate>> cands;
+  for (const Family* f : fams) {
+    std::vector<Candidate> space = f->space(isa, op);
+    const Candidate def = f->default_candidate(isa, op);
+    if (std::find(space.begin(), space.end(), def) == space.end()) space.push_back(def);
+    compiler.compile(*f, space, [&](int d, int t) {
+      if (progress) progress({"compile", d, t, what});
+    });
+    for (const Candidate& c : space) cands.emplace_back(f, c);
+  }
+  res.candidates = static_cast<int>(cands.size());
+  res.default_config = fams.front()->default_candidate(isa, op).config;
+
+  // Verify before timing.
+  Verifier verifier(s.M, s.K, s.N, seed);
+  std::vector<Entry> entries;
+  std::map<std::string, LayoutData> layouts;
+  const Problem& data = verifier.problems().front();  // the shape's own random problem
+  GemmWorkspace ws;
+  ws.prepare(data.acts, data.W.wscale, pool_.size());
+  std::vector<float> y(static_cast<size_t>(s.M) * s.N);
+  int checked = 0;
+  for (auto& [fam, cand] : cands) {
+    if (progress) progress({"verify", ++checked, static_cast<int>(cands.size()), what});
+    const Compiled& comp = compiler.get(cand);
+    if (!comp.fn) {
+      ++res.compile_failed;
+      res.failures.push_back(fmt::format("{} {}: compile failed: {}", cand.family, cand.config, comp.error));
+      trial(cand, "compile_failed", {}, comp.error);
+      continue;
+    }
+    if (std::string why = verifier.check(*fam, cand, comp.fn, pool_); !why.empty()) {
+      ++res.verify_failed;
+      res.failures.push_back(fmt::format("{} {}: wrong result: {}", cand.family, cand.config, why));
+      trial(cand, "verify_failed", {}, why);
+      continue;
+    }
+    LayoutData& lay = layouts[cand.layout_key];
+    if (lay.packed.size_bytes() == 0) {
+      lay.packed = fam->pack(cand, data.W);
+      if (op == Op::gemv)
+        lay.cold = std::make_unique<ColdCopies>(lay.packed.bytes.data(), lay.packed.size_bytes(),
+                                                cold_bytes_for(host_.cache.l3));
+    }
+    Entry e{cand, {}, fam->name() == fams.front()->name() && cand.config == res.default_config};
+    e.timed.fn = comp.fn;
+    e.timed.args = make_gemm_args(lay.packed.bytes.data(), s.M, s.K, data.acts, ws, y.data(), s.M);
+    e.timed.cold = lay.cold.get();
+    entries.push_back(std::move(e));
+  }
+  if (entries.empty()) throw Error(fmt::format("{}: no candidate compiled and verified", what));
+
+  // Time: warm up, then successive halving on interleaved repetitions.
+  std::mt19937_64 rng(seed);
+  const Halving h = halving_for(op);
+  std::vector<Entry*> alive;
+  for (Entry& e : entries) alive.push_back(&e);
+  auto time_round = [&](std::vector<Entry*>& set, int reps) {
+    std::vector<TimedKernel*> ks;
+    for (Entry* e : set) ks.push_back(&e->timed);
+    time_interleaved(pool_, ks, reps, rng);
+  };
+  {
+    std::vector<TimedKernel*> ks;
+    for (Entry* e : alive) ks.push_back(&e->timed);
+    time_interleaved(pool_, ks, 1, rng);
+    for (TimedKernel* k : ks) k->samples.clear();  // warm-up only
+  }
+  int reps = h.first_reps, round = 0;
+  while (static_cast<int>(alive.size()) > h.keep_min && seconds_since(start) < 0.6 * budget_s) {
+    if (progress) progress({"time", round++, 0, fmt::format("{}: {} candidates left", what, alive.size())});
+    time_round(alive, reps);
+    std::sort(alive.begin(), alive.end(), [](const Entry* a, const Entry* b) { return a->median() < b->median(); });
+    const std::size_t keep = std::max<std::size_t>(h.keep_min, (alive.size() + 2) / 3);
+    std::vector<Entry*> next(alive.begin(), alive.begin() + std::min(keep, alive.size()));
+    for (std::size_t i = keep; i < alive.size(); ++i) {
+      if (alive[i]->is_default) next.push_back(alive[i]);  // the default stays as the baseline
+      else trial(alive[i]->cand, "dropped_early", summarize(alive[i]->timed.samples), "");
+    }
+    alive = std::move(next);
+    reps *= 2;
+  }
+  if (progress) progress({"time", round, 0, fmt::format("{}: final {} candidates", what, alive.size())});
+  time_round(alive, h.final_reps);
+  std::sort(alive.begin(), alive.end(), [](const Entry* a, const Entry* b) { return a->median() < b->median(); });
+  for (Entry* e : alive) {
+    const TimingStats st = summarize(e->timed.samples);
+    trial(e->cand, "ok", st, "");
+    if (e->is_default) res.default_stats = st;
+  }
+
+  // The scalar reference, single threaded as it is written, for the speedup column.
+  {
+    std::vector<double> ref;
+    const int ref_reps = op == Op::gemv ? 5 : 1;
+    for (int i = 0; i < ref_reps; ++i) {
+      const auto t0 = Clock::now();
+      reference_gemm(data.W, data.acts, y.data(), s.M);
+      ref.push_back(seconds_since(t0));
+    }
+    res.reference_stats = summarize(ref);
+    trials.push_back(Trial{key, "reference", "scalar", "ok", *res.reference_stats, ""});
+  }
+
+  const Entry& best = *alive.front();
+  const TimingStats st = summarize(best.timed.samples);
+  res.weight_bytes = static_cast<int64_t>(layouts[best.cand.layout_key].packed.size_bytes());
+  res.winner = Winner{key, best.cand.family, best.cand.config, st,
+                      static_cast<double>(res.weight_bytes) / st.median_s / 1e9,
+                      static_cast<double>(s.M) * s.K * s.N / st.median_s / 1e9, static_cast<int64_t>(std::time(nullptr))};
+  db_.add_trials(trials);
+  db_.put_winner(res.winner);
+  return res;
+}
+
+}  // namespace trine::codegen

@@ -1,0 +1,67 @@
+#include "runtime/measure.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "runtime/packed_weights.h"
+
+namespace trine {
+
+namespace {
+
+double quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+}
+
+}  // namespace
+
+TimingStats summarize(std::vector<double> samples) {
+  TimingStats s;
+  std::sort(samples.begin(), samples.end());
+  s.n = static_cast<int>(samples.size());
+  if (samples.empty()) return s;
+  s.median_s = quantile(samples, 0.5);
+  s.p20_s = quantile(samples, 0.2);
+  s.p80_s = quantile(samples, 0.8);
+  s.min_s = samples.front();
+  return s;
+}
+
+ColdCopies::ColdCopies(const uint8_t* src, std::size_t bytes, std::size_t min_total) {
+  stride_ = (bytes + 4095) / 4096 * 4096;
+  count_ = std::max<std::size_t>(2, (min_total + stride_ - 1) / stride_);
+  buf_.resize(stride_ * count_);
+  for (std::size_t i = 0; i < count_; ++i) std::copy(src, src + bytes, buf_.data() + i * stride_);
+}
+
+const uint8_t* ColdCopies::next() {
+  const uint8_t* p = buf_.data() + next_ * stride_;
+  next_ = (next_ + 1) % count_;
+  return p;
+}
+
+std::size_t cold_bytes_for(std::size_t llc_bytes) {
+  return std::max<std::size_t>(4 * llc_bytes, std::size_t{256} << 20);
+}
+
+double time_call(ThreadPool& pool, TimedKernel& k) {
+  if (k.cold) k.args.w = k.cold->next();
+  const auto t0 = std::chrono::steady_clock::now();
+  run_gemm(pool, k.fn, k.args);
+  const auto t1 = std::chrono::steady_clock::now();
+  return std::chrono::duration<double>(t1 - t0).count();
+}
+
+void time_interleaved(ThreadPool& pool, const std::vector<TimedKernel*>& kernels, int reps, std::mt19937_64& rng) {
+  std::vector<TimedKernel*> order = kernels;
+  for (int r = 0; r < reps; ++r) {
+    std::shuffle(order.begin(), order.end(), rng);
+    for (TimedKernel* k : order) k->samples.push_back(time_call(pool, *k));
+  }
+}
+
+}  // namespace trine

@@ -1,0 +1,46 @@
+#include "runtime/quantize.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace trine {
+
+float act_scale(float amax) { return 127.0f / std::max(amax, 1e-5f); }
+
+void quantize_acts(const float* x, int N, int K, int64_t x_stride, QuantizedActs& out) {
+  const int64_t stride = act_stride(K);
+  if (out.N != N || out.K != K || out.q.size() != static_cast<size_t>(N * stride)) {
+    out.q.resize(static_cast<size_t>(N) * stride);
+  }
+  out.N = N;
+  out.K = K;
+  out.stride = stride;
+  out.qsum.assign(N, 0);
+  out.s.assign(N, 0.0f);
+  for (int n = 0; n < N; ++n) {
+    const float* xr = x + n * x_stride;
+    float amax = 0.0f;
+    for (int k = 0; k < K; ++k) amax = std::max(amax, std::fabs(xr[k]));
+    const float s = act_scale(amax);
+    int8_t* qr = out.q.data() + n * stride;
+    int32_t sum = 0;
+    for (int k = 0; k < K; ++k) {
+      // rint honours the default rounding mode: round half to even, as torch.round does.
+      float v = std::rint(xr[k] * s);
+      v = std::min(127.0f, std::max(-128.0f, v));
+      qr[k] = static_cast<int8_t>(v);
+      sum += qr[k];
+    }
+    std::memset(qr + K, 0, static_cast<size_t>(stride - K));
+    out.qsum[n] = sum;
+    out.s[n] = s;
+  }
+}
+
+void token_scales(const QuantizedActs& a, float wscale, std::vector<float>& scale) {
+  scale.resize(a.N);
+  for (int n = 0; n < a.N; ++n) scale[n] = wscale / a.s[n];
+}
+
+}  // namespace trine

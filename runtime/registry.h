@@ -1,0 +1,26 @@
+// Picks the kernel for an op and shape: the fastest tuned winner this host can run, else the
+// family default for the most capable ISA. Turning the choice into code is the provider's job
+// (the JIT in codegen/, or an AOT table), so this compiles without LLVM.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/isa.h"
+#include "runtime/kernel_spec.h"
+#include "runtime/tuning_db.h"
+
+namespace trine {
+
+struct KernelChoice {
+  std::string family;  // "mad"
+  Isa isa = Isa::avx2;
+  std::string config;
+  std::optional<Winner> winner;  // set when tuned
+  bool tuned() const { return winner.has_value(); }
+};
+
+// key.isa is ignored: every ISA in `isas` (most capable first) is considered.
+KernelChoice select_kernel(const TuningDb* db, const TuneKey& key, const std::vector<Isa>& isas);
+
+}  // namespace trine
