@@ -41,7 +41,7 @@ constexpr long kIters = 1000000;
 // compiler allocated sixteen accumulators. Twelve independent chains cover the latency.
 #define TRINE_X12(op) op(0) op(1) op(2) op(3) op(4) op(5) op(6) op(7) op(8) op(9) op(10) op(11)
 #define TRINE_DPBUSD_ZMM(i) "vpdpbusd %%zmm12, %%zmm13, %%zmm" #i "\n\t"
-#define TRINE_DPBUSD_YMM(i) "{vex} vpdpbusd %%ymm12, %%ymm13, %%ymm" #i "\n\t"
+#define TRINE_DPBUSD_YMM(i) "%{vex%} vpdpbusd %%ymm12, %%ymm13, %%ymm" #i "\n\t"
 #define TRINE_MADDUBS_YMM(i) "vpmaddubsw %%ymm12, %%ymm13, %%ymm14\n\tvpmaddwd %%ymm14, %%ymm15, %%ymm14\n\tvpaddd %%ymm14, %%ymm" #i ", %%ymm" #i "\n\t"
 // Registers start zeroed so every probe begins from the same state.
 #define TRINE_ZERO(i) "vpxor %%xmm" #i ", %%xmm" #i ", %%xmm" #i "\n\t"

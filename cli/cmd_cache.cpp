@@ -64,6 +64,8 @@ void add_cache_command(CLI::App& app) {
   cmd->require_subcommand(1);
   auto db = std::make_shared<std::string>();
   cmd->add_option("--db", *db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
+  // `trine cache list --db X` reads naturally: let the children's unknown options reach --db.
+  cmd->fallthrough();
 
   cmd->add_subcommand("list", "List stored winners")->callback([db] { list(*db); });
 
@@ -76,7 +78,10 @@ void add_cache_command(CLI::App& app) {
   im->add_option("FILE", *file, "JSON file written by `trine cache export`")->required();
   im->callback([db, file] { import_from(*db, *file); });
 
-  cmd->add_subcommand("clear", "Delete every winner and trial")->callback([db] {
+  for (CLI::App* sub : {cmd->get_subcommand("list"), ex, im}) sub->fallthrough();
+  auto* clear = cmd->add_subcommand("clear", "Delete every winner and trial");
+  clear->fallthrough();
+  clear->callback([db] {
     auto d = open_db(*db);
     d->clear();
     fmt::print("cleared {}\n", d->path());

@@ -1,6 +1,7 @@
 #include "codegen/tuner.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -45,15 +46,22 @@ struct LayoutData {
 }  // namespace
 
 Shape parse_shape(const std::string& text) {
-  Shape s;
-  char tail = 0;
-  const int got = std::sscanf(text.c_str(), "%dx%dx%d%c", &s.M, &s.K, &s.N, &tail);
-  if (got == 2) s.N = 1;
-  if ((got != 2 && got != 3) || s.M <= 0 || s.K <= 0 || s.N <= 0 || s.M > (1 << 20) || s.K > (1 << 20) ||
-      s.N > 4096)
-    throw Error(fmt::format("--shape '{}': expected MxK or MxKxN with positive sizes (M, K <= 1048576, N <= 4096)",
-                            text));
-  s.label = "";
+  const Error bad(fmt::format(
+      "--shape '{}': expected MxK or MxKxN with positive sizes (M, K <= 1048576, N <= 4096)", text));
+  std::vector<int> dims;
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t end = std::min(text.find('x', pos), text.size());
+    int v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data() + pos, text.data() + end, v);
+    if (ec != std::errc() || ptr != text.data() + end || end == pos) throw bad;
+    dims.push_back(v);
+    if (end == text.size()) break;
+    pos = end + 1;
+  }
+  if (dims.size() < 2 || dims.size() > 3) throw bad;
+  Shape s{dims[0], dims[1], dims.size() == 3 ? dims[2] : 1, ""};
+  if (s.M <= 0 || s.K <= 0 || s.N <= 0 || s.M > (1 << 20) || s.K > (1 << 20) || s.N > 4096) throw bad;
   return s;
 }
 
@@ -66,9 +74,7 @@ Tuner::Tuner(TuningDb& db, CompilerSet& compilers, ThreadPool& pool, const HostI
     : db_(db), compilers_(compilers), pool_(pool), host_(host) {}
 
 std::vector<TuneResult> Tuner::tune(const TuneOptions& opt, const TuneProgress& progress) {
-  std::vector<const Family*> fams;
-  if (opt.families.empty()) fams = all_families();
-  for (const std::string& f : opt.families) fams.push_back(&family_by_name(f));
+  const std::vector<const Family*> fams = opt.families.empty() ? all_families() : opt.families;
 
   db_.record_host(host_.fingerprint, host_.to_json());
   const auto start = Clock::now();
@@ -78,12 +84,12 @@ std::vector<TuneResult> Tuner::tune(const TuneOptions& opt, const TuneProgress& 
   for (const Shape& s : opt.shapes) {
     for (Isa isa : opt.isas) {
       const TuneKey key = make_key(host_, jit::Jit::compiler_version(), op_for_tokens(s.N), s, pool_.size(), isa);
-      std::optional<TuneResult> cached = opt.force ? std::nullopt : from_db(key, s, isa);
+      std::optional<TuneResult> cached = opt.force ? std::nullopt : from_db(key, s, isa, fams);
       if (cached) {
         results.push_back(*cached);
       } else {
         const double left = std::max(1.0, opt.budget_s - seconds_since(start));
-        results.push_back(tune_one(s, isa, fams, key, left / (total - done), opt.seed + done, progress));
+        results.push_back(tune_one(s, isa, opt, fams, key, left / (total - done), opt.seed + done, progress));
       }
       ++done;
       if (progress) progress({"done", done, total, key.op + " " + std::to_string(s.M) + "x" + std::to_string(s.K)});
@@ -92,19 +98,21 @@ std::vector<TuneResult> Tuner::tune(const TuneOptions& opt, const TuneProgress& 
   return results;
 }
 
-std::optional<TuneResult> Tuner::from_db(const TuneKey& key, const Shape& s, Isa isa) {
+std::optional<TuneResult> Tuner::from_db(const TuneKey& key, const Shape& s, Isa isa,
+                                         const std::vector<const Family*>& fams) {
   std::optional<Winner> w = db_.winner(key);
   if (!w) return std::nullopt;
+  auto fam_it = std::find_if(fams.begin(), fams.end(), [&](const Family* f) { return f->name() == w->family; });
+  if (fam_it == fams.end()) return std::nullopt;  // stored by a family not searched now: retune
   TuneResult r;
   r.shape = s;
   r.op = op_for_tokens(s.N);
   r.key = key;
   r.cached = true;
   r.winner = *w;
-  const Family& fam = family_by_name(w->family);
+  const Family& fam = **fam_it;
   r.default_config = fam.default_candidate(isa, r.op).config;
-  r.weight_bytes = static_cast<int64_t>(fam.pack(fam.candidate(isa, w->config), TernaryMatrix{s.M, s.K,
-      std::vector<int8_t>(static_cast<size_t>(s.M) * s.K, 0), 1.0f}).size_bytes());
+  r.weight_bytes = std::llround(w->gbps * w->stats.median_s * 1e9);  // gbps was stored as bytes / median
   for (const Trial& t : db_.trials(key)) {
     if (t.family == "reference") r.reference_stats = t.stats;
     if (t.family == fam.name() && t.config == r.default_config && t.stats.n > 0) r.default_stats = t.stats;
@@ -112,8 +120,8 @@ std::optional<TuneResult> Tuner::from_db(const TuneKey& key, const Shape& s, Isa
   return r;
 }
 
-TuneResult Tuner::tune_one(const Shape& s, Isa isa, const std::vector<const Family*>& fams, const TuneKey& key,
-                           double budget_s, uint64_t seed, const TuneProgress& progress) {
+TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, const std::vector<const Family*>& fams,
+                           const TuneKey& key, double budget_s, uint64_t seed, const TuneProgress& progress) {
   const auto start = Clock::now();
   const Op op = op_for_tokens(s.N);
   const std::string what = fmt::format("{} {}x{}x{} {}", op_name(op), s.M, s.K, s.N, isa_name(isa));
@@ -170,7 +178,7 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const std::vector<const Fami
       lay.packed = fam->pack(cand, data.W);
       if (op == Op::gemv)
         lay.cold = std::make_unique<ColdCopies>(lay.packed.bytes.data(), lay.packed.size_bytes(),
-                                                cold_bytes_for(host_.cache.l3));
+                                                opt.cold_bytes ? opt.cold_bytes : cold_bytes_for(host_.cache.l3));
     }
     Entry e{cand, {}, fam->name() == fams.front()->name() && cand.config == res.default_config};
     e.timed.fn = comp.fn;
@@ -197,11 +205,15 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const std::vector<const Fami
     for (TimedKernel* k : ks) k->samples.clear();  // warm-up only
   }
   int reps = h.first_reps, round = 0;
-  while (static_cast<int>(alive.size()) > h.keep_min && seconds_since(start) < 0.6 * budget_s) {
+  // The default rides along as a baseline, so it does not count towards the survivors.
+  auto contenders = [&] {
+    return static_cast<int>(std::count_if(alive.begin(), alive.end(), [](const Entry* e) { return !e->is_default; }));
+  };
+  while (contenders() > h.keep_min && seconds_since(start) < 0.6 * budget_s) {
     if (progress) progress({"time", round++, 0, fmt::format("{}: {} candidates left", what, alive.size())});
     time_round(alive, reps);
     std::sort(alive.begin(), alive.end(), [](const Entry* a, const Entry* b) { return a->median() < b->median(); });
-    const std::size_t keep = std::max<std::size_t>(h.keep_min, (alive.size() + 2) / 3);
+    const std::size_t keep = std::max<std::size_t>(h.keep_min, (contenders() + 2) / 3);
     std::vector<Entry*> next(alive.begin(), alive.begin() + std::min(keep, alive.size()));
     for (std::size_t i = keep; i < alive.size(); ++i) {
       if (alive[i]->is_default) next.push_back(alive[i]);  // the default stays as the baseline

@@ -27,7 +27,8 @@ Shape parse_shape(const std::string& text);
 struct TuneOptions {
   std::vector<Shape> shapes;
   std::vector<Isa> isas;             // each tuned separately; the fastest is used at run time
-  std::vector<std::string> families; // empty: all
+  std::vector<const Family*> families;  // empty: all
+  std::size_t cold_bytes = 0;          // weight copies for decode timing; 0: cold_bytes_for(L3)
   double budget_s = 170;             // whole run; split evenly over what remains
   bool force = false;                // retune even where the database has a winner
   uint64_t seed = 1;
@@ -62,9 +63,10 @@ class Tuner {
 
  private:
   struct Deadline;
-  std::optional<TuneResult> from_db(const TuneKey& key, const Shape& s, Isa isa);
-  TuneResult tune_one(const Shape& s, Isa isa, const std::vector<const Family*>& fams, const TuneKey& key,
-                      double budget_s, uint64_t seed, const TuneProgress& progress);
+  std::optional<TuneResult> from_db(const TuneKey& key, const Shape& s, Isa isa,
+                                    const std::vector<const Family*>& fams);
+  TuneResult tune_one(const Shape& s, Isa isa, const TuneOptions& opt, const std::vector<const Family*>& fams,
+                      const TuneKey& key, double budget_s, uint64_t seed, const TuneProgress& progress);
 
   TuningDb& db_;
   CompilerSet& compilers_;

@@ -1,0 +1,139 @@
+// The `trine` binary on bad input: a clear message naming the option or file, a non-zero exit,
+// and nothing lost.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CmdResult {
+  int status = -1;
+  std::string out;  // stdout and stderr together
+};
+
+CmdResult trine(const std::string& args) {
+  CmdResult r;
+  const std::string cmd = fmt::format("{} {} 2>&1", TRINE_BINARY, args);
+  FILE* p = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int st = pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / fmt::format("trine_cli_test_{}", getpid());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  fs::path dir_;
+};
+
+TEST_F(CliTest, InfoShowsFingerprintAndIsas) {
+  const CmdResult r = trine("info --json");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("\"fingerprint\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"usable_isas\""), std::string::npos);
+}
+
+#if TRINE_HAVE_JIT
+TEST_F(CliTest, MalformedShapeIsRejected) {
+  const CmdResult r = trine(fmt::format("tune --shape 12x --db {}", path("t.db")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--shape '12x'"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(path("t.db")));  // failed before touching the database
+}
+
+TEST_F(CliTest, UnknownIsaAndPresetAreRejected) {
+  CmdResult r = trine(fmt::format("tune --shape 64x64 --isa sse9 --db {}", path("t.db")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--isa 'sse9'"), std::string::npos) << r.out;
+  r = trine(fmt::format("tune --preset llama --db {}", path("t.db")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--preset 'llama'"), std::string::npos) << r.out;
+}
+
+#endif
+
+TEST_F(CliTest, UnknownOptionIsAParseError) {
+  const CmdResult r = trine("cache list --bogus");
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("--bogus"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, UnwritableDatabaseIsAClearError) {
+  const CmdResult r = trine("cache list --db /proc/trine-no-such-dir/tuning.db");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("/proc/trine-no-such-dir/tuning.db"), std::string::npos) << r.out;
+}
+
+TEST_F(CliTest, CorruptDatabaseIsMovedAsideWithAWarning) {
+  {
+    std::ofstream f(path("bad.db"));
+    f << "this is not a database, but it is long enough to have a header of sixteen bytes\n";
+  }
+  const CmdResult r = trine(fmt::format("cache list --db {}", path("bad.db")));
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("warning"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("0 winners"), std::string::npos) << r.out;
+  bool kept = false;
+  for (const auto& e : fs::directory_iterator(dir_)) kept |= e.path().filename().string().starts_with("bad.db.corrupt-");
+  EXPECT_TRUE(kept) << "the unreadable file must be kept, not deleted";
+}
+
+TEST_F(CliTest, ImportOfBadJsonNamesTheFileAndChangesNothing) {
+  {
+    std::ofstream f(path("bad.json"));
+    f << R"({"format": "trine-tuning", "version": 1, "winners": [{"op": "gemv"}]})";
+  }
+  CmdResult r = trine(fmt::format("cache import {} --db {}", path("bad.json"), path("t.db")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find(path("bad.json")), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("winners[0]"), std::string::npos) << r.out;
+  r = trine(fmt::format("cache list --db {}", path("t.db")));
+  EXPECT_NE(r.out.find("0 winners"), std::string::npos) << r.out;
+  { std::ofstream f(path("garbage.json")); f << "{ not json"; }
+  r = trine(fmt::format("cache import {} --db {}", path("garbage.json"), path("t.db")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("not valid JSON"), std::string::npos) << r.out;
+}
+
+#if TRINE_HAVE_JIT
+TEST_F(CliTest, TuneThenExportImportRoundTrip) {
+  const std::string db = path("t.db"), obj = path("obj");
+  CmdResult r = trine(fmt::format("tune --shape 96x512 --budget 20 --db {} --object-cache {}", db, obj));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("96x512x1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("tuned"), std::string::npos) << r.out;
+  r = trine(fmt::format("tune --shape 96x512 --db {} --object-cache {}", db, obj));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("database"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("compiled 0 translation units"), std::string::npos) << r.out;
+  r = trine(fmt::format("cache export {} --db {}", path("w.json"), db));
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = trine(fmt::format("cache import {} --db {}", path("w.json"), path("u.db")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("imported 1 winners"), std::string::npos) << r.out;
+  r = trine(fmt::format("cache clear --db {}", db));
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = trine(fmt::format("cache list --db {}", db));
+  EXPECT_NE(r.out.find("0 winners, 0 trials"), std::string::npos) << r.out;
+}
+
+#endif
+
+}  // namespace
