@@ -32,6 +32,7 @@ struct BenchRow {
   bool tuned = false;
   TimingStats stats;
   double weight_bytes = 0, bits_per_weight = 0, gbps = 0, gmacs = 0;
+  // Median over rounds of (this round's rate / the probes around it), not a ratio of medians.
   double frac_read_bw = 0, frac_int8_peak = 0;
 };
 
@@ -46,9 +47,9 @@ struct BenchReport {
 };
 
 struct BenchOptions {
-  int rounds = 7;          // probe + kernels, interleaved
-  int gemv_reps = 20;      // per round
-  int gemm_reps = 3;
+  int rounds = 9;          // probes, kernels, probes
+  int gemv_reps = 15;      // per round
+  int gemm_reps = 2;
 };
 
 BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector<BenchItem>& items,

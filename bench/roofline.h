@@ -15,9 +15,10 @@ class ReadProbe {
  public:
   // bytes: the buffer streamed; several times the LLC so no pass is served from cache.
   ReadProbe(ThreadPool& pool, std::size_t bytes);
-  double gbps();  // one pass over the buffer, all threads
+  double gbps();  // the better of a one-stream and a two-stream pass per thread, all threads
 
  private:
+  double pass(bool two_streams);
   ThreadPool& pool_;
   AlignedBuffer<uint8_t> buf_;
 };

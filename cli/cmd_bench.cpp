@@ -17,7 +17,7 @@ namespace {
 struct BenchArgs {
   ShapeArgs shapes;
   int threads = default_threads();
-  int rounds = 7;
+  int rounds = 9;
   std::string db, isa, json, object_cache = jit::Jit::default_cache_dir();
 };
 
@@ -31,7 +31,8 @@ void print_report(const bench::BenchReport& rep) {
            fmt::format("{:.0f}%", 100 * r.frac_int8_peak)});
   }
   fmt::print("{}", t.str());
-  fmt::print("roofline, measured in the same run ({} probes interleaved with the kernels, {} threads):\n",
+  fmt::print("roofline, measured in the same run ({} rounds of probes around the kernels, {} threads;\n"
+             "% columns are medians over rounds of each round's rate over its own probes):\n",
              rep.read_gbps.n, rep.threads);
   fmt::print("  DRAM read   {:.1f} GB/s median (p20 {:.1f}, p80 {:.1f})\n", rep.read_gbps.median_s, rep.read_gbps.p20_s,
              rep.read_gbps.p80_s);

@@ -31,7 +31,7 @@ std::vector<MadConfig> enumerate(Isa isa, Op op) {
   for (int r : {1, 4, 8, 16})
     if (r <= lanes && (op == Op::gemv || r >= 8)) rs.push_back(r);
   if (op == Op::gemv) {
-    nts = {1}; kus = {1, 2}; pfs = {0, 1024}; kbs = {0}; splits = {0, 1};
+    nts = {1}; kus = {1, 2}; pfs = {0, 512, 2048}; kbs = {0}; splits = {0, 1, 2};
   } else {
     nts = {4, 8, 12}; kus = {1}; pfs = {0}; kbs = {0, 1024}; splits = {0};
   }

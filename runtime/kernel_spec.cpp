@@ -33,7 +33,7 @@ std::string MadConfig::violation() const {
   if (ku < 1 || ku > 15) return fmt::format("ku={} outside 1..15 (int16 partial sums)", ku);
   if (pf < 0 || pf > 65536) return fmt::format("pf={} outside 0..65536", pf);
   if (kb < 0) return fmt::format("kb={} is negative", kb);
-  if (split != 0 && split != 1) return fmt::format("s={} is not 0 or 1", split);
+  if (split < 0 || split > 2) return fmt::format("s={} is not 0, 1 or 2", split);
   if (dec != 0 && dec != 1) return fmt::format("d={} is not 0 or 1", dec);
   if (dec == 1 && isa == Isa::avx2) return "d=1 (in-place decode) needs VNNI; AVX2 sums pairs in int16";
   if (mb * lanes > TRINE_SCRATCH_PER_TOKEN) return fmt::format("mb={} exceeds the scratch per token", mb);
@@ -62,11 +62,13 @@ MadConfig mad_default(Isa isa, Op op) {
   MadConfig c;
   c.isa = isa;
   const bool wide = isa == Isa::avx512vnni;
+  // Chosen from tuning the 2B4T shapes on Zen 4: one interleaved block of full-width rows per
+  // step; in-place decode for GEMVs where VNNI allows it, 4-token tiles for GEMMs.
   c.r = wide ? 16 : 8;
-  c.mb = op == Op::gemv ? 2 : (wide ? 2 : 1);
+  c.mb = 1;
   c.nt = op == Op::gemv ? 1 : 4;
-  c.ku = op == Op::gemv ? 2 : 1;
-  c.dec = 0;
+  c.ku = op == Op::gemv && isa == Isa::avx2 ? 4 : 1;
+  c.dec = op == Op::gemv && isa != Isa::avx2 ? 1 : 0;
   return c;
 }
 

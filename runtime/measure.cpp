@@ -36,10 +36,20 @@ ColdCopies::ColdCopies(const uint8_t* src, std::size_t bytes, std::size_t min_to
   count_ = std::max<std::size_t>(2, (min_total + stride_ - 1) / stride_);
   buf_.resize(stride_ * count_);
   for (std::size_t i = 0; i < count_; ++i) std::copy(src, src + bytes, buf_.data() + i * stride_);
+  order_.resize(count_);
+  for (std::size_t i = 0; i < count_; ++i) order_[i] = i;
+  std::mt19937_64 rng(count_);
+  std::shuffle(order_.begin(), order_.end(), rng);
+  // No two consecutive calls on neighbouring copies, wrap-around included.
+  for (std::size_t i = 0; i + 1 < count_ * 2 && count_ > 3; ++i) {
+    const std::size_t a = i % count_, b = (i + 1) % count_;
+    const std::size_t d = order_[a] > order_[b] ? order_[a] - order_[b] : order_[b] - order_[a];
+    if (d <= 1) std::swap(order_[b], order_[(b + 1 + count_ / 2) % count_]);
+  }
 }
 
 const uint8_t* ColdCopies::next() {
-  const uint8_t* p = buf_.data() + next_ * stride_;
+  const uint8_t* p = buf_.data() + order_[next_] * stride_;
   next_ = (next_ + 1) % count_;
   return p;
 }

@@ -18,7 +18,9 @@ namespace trine {
 
 TimingStats summarize(std::vector<double> samples);
 
-// Copies of one packed weight tensor laid end to end, handed out round robin.
+// Copies of one packed weight tensor, handed out in a fixed shuffled order: were copy i + 1 next
+// in memory to copy i, the hardware prefetcher would stream the next call's weights during this
+// one and flatter the kernel.
 class ColdCopies {
  public:
   // At least min_total bytes in all (and two copies), each copy starting on its own page.
@@ -29,6 +31,7 @@ class ColdCopies {
 
  private:
   AlignedBuffer<uint8_t> buf_;
+  std::vector<std::size_t> order_;
   std::size_t stride_ = 0, count_ = 0, next_ = 0;
 };
 

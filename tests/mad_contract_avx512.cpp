@@ -25,6 +25,14 @@ TEST(MadAvx512, GemvEveryRowInterleave) {
   trine::test::expect_contract<Kernel<Avx512Vnni, 1, 4, 1, 2, 1024, 0, 0>>(77, 2560, 1);
 }
 
+TEST(MadAvx512, InPlaceDecodeAndFarStreams) {
+  SKIP_WITHOUT_AVX512();
+  trine::test::expect_contract<Kernel<Avx512Vnni, 16, 1, 1, 1, 0, 0, 0, 1>>(640, 2560, 1);
+  trine::test::expect_contract<Kernel<Avx512Vnni, 16, 2, 1, 2, 512, 0, 2, 1>>(2560, 6912, 1);
+  trine::test::expect_contract<Kernel<Avx512Vnni, 4, 4, 1, 1, 0, 0, 2, 0>>(333, 999, 1);
+  trine::test::expect_contract<Kernel<Avx512Vnni, 16, 1, 6, 1, 0, 1024, 0, 1>>(100, 3000, 14);
+}
+
 TEST(MadAvx512, GemmTokenTilesAndKBlocks) {
   SKIP_WITHOUT_AVX512();
   trine::test::expect_contract<Kernel<Avx512Vnni, 16, 2, 4, 1, 0, 0, 0>>(160, 512, 13);

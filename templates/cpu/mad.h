@@ -10,7 +10,9 @@
 //   KU     chunks per inner iteration (unroll; for AVX2 also the int16 accumulation depth)
 //   PF     software prefetch distance in bytes ahead of each weight stream (0 = none)
 //   KB     K block in k elements (0 = whole K): partial sums kept in scratch between blocks
-//   SPLIT  0 = contiguous row ranges per thread, 1 = row groups dealt round robin
+//   SPLIT  0 = contiguous row ranges per thread, 1 = row groups dealt round robin,
+//          2 = contiguous ranges walked as MB far-apart streams at once (more DRAM pages in
+//          flight per thread, so a short decode GEMV spends less of itself ramping up)
 //   DEC    0 = planes decoded by shift + mask; 1 = masked in place (VNNI only): plane p then
 //          carries codes times 4^p (<= 128, still a valid u8), each plane sums into its own
 //          accumulator, and an exact arithmetic shift removes the factor at the end. Saves the
@@ -226,7 +228,7 @@ struct Kernel {
 
   // Rows of blocks [b0, b0 + MBX) times tokens [t0, t0 + NTX) over chunks [c0, c1).
   template <int MBX, int NTX>
-  static void tile(const Ctx& x, int b0, int t0, int64_t c0, int64_t c1, int32_t* scratch) {
+  static void tile(const Ctx& x, int b0, int bs, int t0, int64_t c0, int64_t c1, int32_t* scratch) {
     constexpr int C = Tile<MBX, NTX>::C;
     const trine_gemm_args* a = x.a;
     const bool first = c0 == 0, last = c1 == x.nchunks;
@@ -238,7 +240,13 @@ struct Kernel {
         TRINE_UNROLL for (int h = 1; h < C; ++h) acc[mb][t][h] = I::zero();
       }
     const uint8_t* w[MBX];
-    TRINE_UNROLL for (int mb = 0; mb < MBX; ++mb) w[mb] = a->w + (b0 + mb) * x.block_bytes;
+    TRINE_UNROLL for (int mb = 0; mb < MBX; ++mb) w[mb] = a->w + static_cast<int64_t>(b0 + mb * bs) * x.block_bytes;
+    if constexpr (PF > 0) {
+      // The in-loop prefetch runs PF bytes ahead; cover those first PF bytes of every stream now,
+      // so a short decode GEMV does not wait for the hardware prefetcher to ramp up.
+      TRINE_UNROLL for (int mb = 0; mb < MBX; ++mb)
+        for (int off = 0; off < PF; off += 64) _mm_prefetch(reinterpret_cast<const char*>(w[mb] + c0 * I::VB + off), _MM_HINT_T0);
+    }
     const int8_t* q = a->q + t0 * a->q_stride;
     int64_t c = c0;
     for (; c + KU <= c1; c += KU)
@@ -252,13 +260,13 @@ struct Kernel {
         TRINE_UNROLL for (int t = 0; t < NTX; ++t) I::store(sp + t * TRINE_SCRATCH_PER_TOKEN + mb * LANES, sum[mb][t]);
       return;
     }
-    epilogue<MBX, NTX>(a, b0, t0, sum);
+    epilogue<MBX, NTX>(a, b0, bs, t0, sum);
   }
 
   // Lanes of one row are summed, the code offset removed, and the float factor applied exactly as
   // the reference does: (float)acc * (wscale / s[n]).
   template <int MBX, int NTX>
-  static TRINE_INLINE void epilogue(const trine_gemm_args* a, int b0, int t0, V (&acc)[MBX][NTX]) {
+  static TRINE_INLINE void epilogue(const trine_gemm_args* a, int b0, int bs, int t0, V (&acc)[MBX][NTX]) {
     alignas(64) int32_t lanes[LANES];
     for (int mb = 0; mb < MBX; ++mb) {
       for (int t = 0; t < NTX; ++t) {
@@ -266,7 +274,7 @@ struct Kernel {
         const int n = t0 + t;
         float* y = a->y + n * a->y_stride;
         for (int r = 0; r < R; ++r) {
-          const int m = (b0 + mb) * R + r;
+          const int m = (b0 + mb * bs) * R + r;
           if (m >= a->M) break;
           int32_t v = 0;
           for (int l = 0; l < L; ++l) v += lanes[r * L + l];
@@ -276,15 +284,16 @@ struct Kernel {
     }
   }
 
+  // Row blocks b0, b0 + bs, ..., b0 + (MBX - 1) * bs.
   template <int MBX>
-  static void group(const Ctx& x, int b0, int32_t* scratch) {
+  static void group(const Ctx& x, int b0, int bs, int32_t* scratch) {
     const int N = x.a->N;
     const int64_t kb = KB > 0 && KB / CK > 0 ? KB / CK : x.nchunks;
     for (int64_t c0 = 0; c0 < x.nchunks; c0 += kb) {
       const int64_t c1 = c0 + kb < x.nchunks ? c0 + kb : x.nchunks;
       int t0 = 0;
-      for (; t0 + NT <= N; t0 += NT) tile<MBX, NT>(x, b0, t0, c0, c1, scratch);
-      for (; t0 < N; ++t0) tile<MBX, 1>(x, b0, t0, c0, c1, scratch);
+      for (; t0 + NT <= N; t0 += NT) tile<MBX, NT>(x, b0, bs, t0, c0, c1, scratch);
+      for (; t0 < N; ++t0) tile<MBX, 1>(x, b0, bs, t0, c0, c1, scratch);
     }
   }
 
@@ -292,13 +301,22 @@ struct Kernel {
     Ctx x{a, kLayout.block_bytes(a->K), static_cast<int>(kLayout.blocks(a->M)),
           static_cast<int>(kLayout.chunks(a->K))};
     int32_t* scratch = a->scratch ? a->scratch + tid * a->scratch_stride : nullptr;
+    if constexpr (SPLIT == 2) {
+      // This thread's blocks [B0, B1) as MB equal parts walked side by side; the remainder alone.
+      const int B0 = static_cast<int>(static_cast<int64_t>(x.nblocks) * tid / nthreads);
+      const int B1 = static_cast<int>(static_cast<int64_t>(x.nblocks) * (tid + 1) / nthreads);
+      const int part = (B1 - B0) / MB;
+      for (int i = 0; i < part; ++i) group<MB>(x, B0 + i, part, scratch);
+      for (int b = B0 + part * MB; b < B1; ++b) group<1>(x, b, 1, scratch);
+      return;
+    }
     const int ngroups = (x.nblocks + MB - 1) / MB;
     auto do_group = [&](int g) {
       const int b0 = g * MB;
       if (b0 + MB <= x.nblocks) {
-        group<MB>(x, b0, scratch);
+        group<MB>(x, b0, 1, scratch);
       } else {
-        for (int b = b0; b < x.nblocks; ++b) group<1>(x, b, scratch);
+        for (int b = b0; b < x.nblocks; ++b) group<1>(x, b, 1, scratch);
       }
     };
     if constexpr (SPLIT == 0) {
