@@ -16,9 +16,9 @@ void list(const std::string& db_path) {
   const std::vector<Winner> ws = db->winners();
   fmt::print("{}: {} winners, {} trials\n", db->path(), ws.size(), db->trial_count());
   if (ws.empty()) return;
-  Table t({"host", "op", "MxKxN", "threads", "isa", "family", "config", "median us", "GB/s", "GMAC/s"});
+  Table t({"host", "generator", "op", "MxKxN", "threads", "isa", "family", "config", "median us", "GB/s", "GMAC/s"});
   for (const Winner& w : ws) {
-    t.add({w.key.host, w.key.op, fmt::format("{}x{}x{}", w.key.M, w.key.K, w.key.N), std::to_string(w.key.threads),
+    t.add({w.key.host, w.key.generator, w.key.op, fmt::format("{}x{}x{}", w.key.M, w.key.K, w.key.N), std::to_string(w.key.threads),
            w.key.isa, w.family, w.config, us(w.stats.median_s), fmt::format("{:.1f}", w.gbps),
            fmt::format("{:.1f}", w.gmacs)});
   }
