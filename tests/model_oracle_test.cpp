@@ -3,13 +3,18 @@
 // weights ternarise to exactly the packed codes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "model/bitlinear_weights.h"
+#include "model/hf_loader.h"
+#include "runtime/model_weights.h"
 #include "runtime/error.h"
 
 namespace {
@@ -134,6 +139,58 @@ TEST_F(SafetensorsBadInput, CorruptTernaryCodeIsRejected) {
   expect_error([&] { unpack_packed(c.get("p.weight"), c.get("p.weight_scale"), LinearClass::autobitlinear); },
                "corrupt code 0b11 at packed[1][1]");
   expect_error([&] { c.get("q.weight"); }, "tensor q.weight not found");
+}
+
+}  // namespace
+
+namespace {
+
+// The reference forward pass on whole checkpoints: rel RMS of the logits and top-1 agreement per
+// position, as the oracle's README prescribes.
+void expect_logits_match(const std::string& dir, const std::string& oracle_file, const std::string& tensor,
+                         double max_rel_rms) {
+  const trine::ModelWeights m = trine::model::load_hf_model(dir);
+  const trine::model::Checkpoint oracle(oracle_file);
+  const auto& ids_t = oracle.get("input_ids");
+  std::vector<int> ids(static_cast<size_t>(ids_t.numel()));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    int64_t v;
+    std::memcpy(&v, ids_t.data + 8 * i, 8);
+    ids[i] = static_cast<int>(v);
+  }
+  const std::vector<float> got = trine::reference_forward(m, ids), want = trine::model::to_f32(oracle.get(tensor));
+  ASSERT_EQ(got.size(), want.size());
+  double num = 0, den = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    num += (got[i] - want[i]) * (got[i] - want[i]);
+    den += want[i] * want[i];
+  }
+  int agree = 0;
+  const int V = m.dims.vocab;
+  for (size_t t = 0; t < ids.size(); ++t) {
+    auto a = std::max_element(got.begin() + t * V, got.begin() + (t + 1) * V) - (got.begin() + t * V);
+    auto b = std::max_element(want.begin() + t * V, want.begin() + (t + 1) * V) - (want.begin() + t * V);
+    agree += a == b;
+  }
+  const double rel = std::sqrt(num / den);
+  std::printf("%s %s: rel RMS %.3g, top-1 agreement %d/%zu\n", dir.c_str(), tensor.c_str(), rel, agree, ids.size());
+  EXPECT_LT(rel, max_rel_rms);
+  EXPECT_GE(agree, static_cast<int>(0.9 * static_cast<double>(ids.size())));
+}
+
+TEST(ModelOracle, ReferenceForwardLogitsSmallPacked) {
+  SKIP_WITHOUT_ORACLE();
+  expect_logits_match(kOracle + "/small/packed", kOracle + "/small/oracle.safetensors", "logits", 1e-4);
+}
+
+TEST(ModelOracle, ReferenceForwardLogitsSmallMaster) {
+  SKIP_WITHOUT_ORACLE();
+  expect_logits_match(kOracle + "/small/master", kOracle + "/small/oracle.safetensors", "logits_master", 1e-4);
+}
+
+TEST(ModelOracle, ReferenceForwardLogitsReal1) {
+  SKIP_WITHOUT_ORACLE();
+  expect_logits_match(kOracle + "/real1/packed", kOracle + "/real1/oracle.safetensors", "logits", 5e-2);
 }
 
 }  // namespace
