@@ -29,6 +29,9 @@ class Family {
   virtual std::vector<Candidate> space(Isa isa, Op op) const = 0;
   virtual Candidate default_candidate(Isa isa, Op op) const = 0;
   virtual Candidate candidate(Isa isa, const std::string& config) const = 0;  // throws Error
+  // The default config for op that reads the same packed layout as `owner`, so one packed copy
+  // of a weight serves both decode and prefill.
+  virtual Candidate default_for_layout(const Candidate& owner, Op op) const = 0;
   // One translation unit defining every candidate's symbol.
   virtual std::string source(const std::vector<Candidate>& cands) const = 0;
   virtual std::vector<jit::SourceFile> headers() const = 0;

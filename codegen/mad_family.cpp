@@ -60,6 +60,12 @@ class MadFamily final : public Family {
     return to_candidate(MadConfig::parse(isa, config));
   }
 
+  Candidate default_for_layout(const Candidate& owner, Op op) const override {
+    MadConfig c = mad_default(owner.isa, op);
+    c.r = MadConfig::parse(owner.isa, owner.config).r;
+    return to_candidate(c);
+  }
+
   std::string source(const std::vector<Candidate>& cands) const override {
     std::string src = "#include \"templates/cpu/mad.h\"\n\n";
     for (const Candidate& cand : cands) {

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   llvm-14-dev libclang-cpp14-dev libclang-14-dev clang-14 libclang-common-14-dev
-  libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
 )
 

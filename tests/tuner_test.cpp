@@ -35,6 +35,9 @@ class TestFamily final : public Family {
     return out;
   }
   Candidate default_candidate(Isa isa, Op op) const override { return candidate(isa, mad_default(isa, op).str()); }
+  Candidate default_for_layout(const Candidate& owner, Op op) const override {
+    return mad_family().default_for_layout(owner, op);
+  }
   Candidate candidate(Isa isa, const std::string& config) const override {
     if (config == "does-not-compile" || config == "wrong-result") return saboteur(isa, config);
     Candidate c = mad_family().candidate(isa, config);

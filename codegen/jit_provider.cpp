@@ -1,0 +1,58 @@
+#include "codegen/jit_provider.h"
+
+#include <fmt/format.h>
+
+#include "codegen/tuner.h"
+#include "jit/jit.h"
+
+namespace trine::codegen {
+
+namespace {
+
+// Prefill is tuned at the token count it will most often see.
+constexpr int kPrefillTokens = 128;
+
+std::string describe(const KernelChoice& c, const std::string& note) {
+  return fmt::format("{} {} {} ({})", c.family, isa_name(c.isa), c.config, note);
+}
+
+}  // namespace
+
+JitKernelProvider::JitKernelProvider(CompilerSet& compilers, const TuningDb* db, const HostInfo& host,
+                                     std::vector<Isa> isas)
+    : compilers_(compilers), db_(db), host_(host), isas_(std::move(isas)) {}
+
+const JitKernelProvider::Choice& JitKernelProvider::choose(int M, int K, int threads) {
+  const auto key = std::make_tuple(M, K, threads);
+  if (auto it = chosen_.find(key); it != chosen_.end()) return it->second;
+  const std::string compiler = jit::Jit::compiler_version();
+  const Isa top = isas_.front();
+  KernelChoice gemv = select_kernel(db_, make_key(host_, compiler, Op::gemv, {M, K, 1, ""}, threads, top), isas_);
+  KernelChoice gemm = select_kernel(db_, make_key(host_, compiler, Op::gemm, {M, K, kPrefillTokens, ""}, threads, top), isas_);
+  std::string gemm_note = gemm.tuned() ? "tuned" : "default";
+  // Decode streams the weights and decides their layout; prefill must read the same copy.
+  const Family& fam = family_by_name(gemv.family);
+  const Candidate owner = fam.candidate(gemv.isa, gemv.config);
+  const Candidate want = family_by_name(gemm.family).candidate(gemm.isa, gemm.config);
+  if (want.layout_key != owner.layout_key) {
+    const Candidate fit = fam.default_for_layout(owner, Op::gemm);
+    gemm = KernelChoice{fit.family, fit.isa, fit.config, std::nullopt};
+    gemm_note = "default on the decode layout";
+  }
+  std::vector<Resolved> r = resolve_kernels({gemv, gemm}, compilers_);
+  Choice c{r[0], r[1], describe(gemv, gemv.tuned() ? "tuned" : "default"), describe(gemm, gemm_note)};
+  return chosen_.emplace(key, std::move(c)).first->second;
+}
+
+PreparedMatmul JitKernelProvider::prepare(const TernaryMatrix& W, int threads) {
+  const Choice& c = choose(W.M, W.K, threads);
+  PreparedMatmul pm;
+  pm.packed = c.gemv.family->pack(c.gemv.cand, W);
+  pm.gemv = c.gemv.fn;
+  pm.gemm = c.gemm.fn;
+  pm.gemv_desc = c.gemv_desc;
+  pm.gemm_desc = c.gemm_desc;
+  return pm;
+}
+
+}  // namespace trine::codegen

@@ -1,0 +1,18 @@
+// RoPE and causal attention over a cache of post-RoPE keys and values, shared by the reference
+// forward pass and the engine so the two differ only in how they run the ternary matmuls.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace trine {
+
+// inv_freq[i] = 1 / theta^(2i / hd) in fp32, as transformers computes it.
+std::vector<float> rope_inv_freq(float theta, int hd);
+// NeoX pairing (d, d + hd/2) for every head of v at position pos.
+void apply_rope(float* v, int heads, int hd, int pos, const std::vector<float>& inv_freq);
+// out = softmax_s(q . K[s] * scale) V[s] over s < n; rows of K and V are `stride` floats apart.
+// p needs n floats of scratch.
+void attend(const float* q, const float* K, const float* V, int64_t stride, int n, int hd, float scale, float* out,
+            float* p);
+
+}  // namespace trine

@@ -1,0 +1,181 @@
+#include "runtime/engine.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "runtime/attention.h"
+#include "runtime/error.h"
+#include "runtime/vec_math.h"
+
+namespace trine {
+
+struct Engine::Layer {
+  PreparedMatmul q, k, v, o, gate, up, down;
+  std::vector<float> input_norm, attn_sub_norm, post_attn_norm, ffn_sub_norm;
+};
+
+namespace {
+
+PreparedMatmul prepare(KernelProvider& kp, TernaryMatrix& W, int threads) {
+  PreparedMatmul pm = kp.prepare(W, threads);
+  W.w.clear();  // the packed copy is all the engine reads from now on
+  W.w.shrink_to_fit();
+  return pm;
+}
+
+}  // namespace
+
+Engine::Engine(ModelWeights w, int context_length, KernelProvider& kernels, const EngineOptions& opt)
+    : dims_(w.dims),
+      ctx_(opt.max_context > 0 ? std::min(opt.max_context, context_length) : context_length),
+      pool_(std::make_unique<ThreadPool>(opt.threads)) {
+  if (ctx_ <= 0) throw Error("context length must be positive");
+  embed_ = std::move(w.embed);
+  final_norm_ = std::move(w.final_norm);
+  inv_freq_ = rope_inv_freq(dims_.rope_theta, dims_.head_dim);
+  for (LayerWeights& L : w.layers) {
+    Layer l;
+    l.q = prepare(kernels, L.q, opt.threads);
+    l.k = prepare(kernels, L.k, opt.threads);
+    l.v = prepare(kernels, L.v, opt.threads);
+    l.o = prepare(kernels, L.o, opt.threads);
+    l.gate = prepare(kernels, L.gate, opt.threads);
+    l.up = prepare(kernels, L.up, opt.threads);
+    l.down = prepare(kernels, L.down, opt.threads);
+    l.input_norm = std::move(L.input_norm);
+    l.attn_sub_norm = std::move(L.attn_sub_norm);
+    l.post_attn_norm = std::move(L.post_attn_norm);
+    l.ffn_sub_norm = std::move(L.ffn_sub_norm);
+    layers_.push_back(std::move(l));
+  }
+  const std::size_t kv = static_cast<std::size_t>(dims_.layers) * ctx_ * dims_.kv_heads * dims_.head_dim;
+  kcache_.assign(kv, 0.0f);
+  vcache_.assign(kv, 0.0f);
+}
+
+Engine::~Engine() = default;
+
+void Engine::matmul(const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y) {
+  y.resize(static_cast<std::size_t>(a.N) * pm.packed.M);
+  ws_.prepare(a, pm.packed.wscale, pool_->size());
+  const trine_gemm_args args = make_gemm_args(pm.packed.bytes.data(), pm.packed.M, pm.packed.K, a, ws_, y.data(), pm.packed.M);
+  run_gemm(*pool_, a.N == 1 ? pm.gemv : pm.gemm, args);
+}
+
+// Heads are shared out over the pool; each token attends to the cache up to its own position.
+void Engine::attention(int layer, int n, std::vector<float>& q, std::vector<float>& out) {
+  const int hd = dims_.head_dim, qdim = dims_.heads * hd, kvdim = dims_.kv_heads * hd;
+  const int group = dims_.heads / dims_.kv_heads;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const float* K = &kcache_[static_cast<std::size_t>(layer) * ctx_ * kvdim];
+  const float* V = &vcache_[static_cast<std::size_t>(layer) * ctx_ * kvdim];
+  out.resize(static_cast<std::size_t>(n) * qdim);
+  const int p0 = pos_;
+  auto body = [&](int tid, int nth) {
+    std::vector<float> p(static_cast<std::size_t>(p0 + n));
+    for (int head = tid; head < dims_.heads; head += nth) {
+      const int kvh = head / group;
+      for (int t = 0; t < n; ++t)
+        attend(&q[static_cast<std::size_t>(t) * qdim + head * hd], K + kvh * hd, V + kvh * hd, kvdim, p0 + t + 1, hd,
+               scale, &out[static_cast<std::size_t>(t) * qdim + head * hd], p.data());
+    }
+  };
+  pool_->run(body);
+}
+
+void Engine::lm_head(const float* h, float* logits) {
+  const int H = dims_.hidden, V = dims_.vocab;
+  auto body = [&](int tid, int nth) {
+    const int v0 = static_cast<int>(static_cast<int64_t>(V) * tid / nth), v1 = static_cast<int>(static_cast<int64_t>(V) * (tid + 1) / nth);
+    for (int v = v0; v < v1; ++v) logits[v] = dot_f32(h, &embed_[static_cast<std::size_t>(v) * H], H);
+  };
+  pool_->run(body);
+}
+
+void Engine::forward(const int* ids, int n, bool all_logits, std::vector<float>& logits) {
+  if (n <= 0) throw Error("forward needs at least one token");
+  if (pos_ + n > ctx_)
+    throw Error(fmt::format("context limit reached: {} tokens in the cache + {} new > {} (--ctx)", pos_, n, ctx_));
+  const int H = dims_.hidden, I = dims_.inter, hd = dims_.head_dim;
+  const int qdim = dims_.heads * hd, kvdim = dims_.kv_heads * hd;
+  std::vector<float> x(static_cast<std::size_t>(n) * H), h(x.size()), q, k, v, o, g, u, attn, mlp;
+  for (int t = 0; t < n; ++t) {
+    if (ids[t] < 0 || ids[t] >= dims_.vocab)
+      throw Error(fmt::format("token id {} is outside the vocabulary (0..{})", ids[t], dims_.vocab - 1));
+    std::copy_n(&embed_[static_cast<std::size_t>(ids[t]) * H], H, &x[static_cast<std::size_t>(t) * H]);
+  }
+  QuantizedActs acts;
+  for (int l = 0; l < dims_.layers; ++l) {
+    Layer& L = layers_[l];
+    for (int t = 0; t < n; ++t) rmsnorm_f32(&x[t * H], L.input_norm.data(), dims_.eps, H, &h[t * H]);
+    quantize_acts(h.data(), n, H, H, acts);  // once for q, k and v
+    matmul(L.q, acts, q);
+    matmul(L.k, acts, k);
+    matmul(L.v, acts, v);
+    float* kc = &kcache_[(static_cast<std::size_t>(l) * ctx_ + pos_) * kvdim];
+    float* vc = &vcache_[(static_cast<std::size_t>(l) * ctx_ + pos_) * kvdim];
+    for (int t = 0; t < n; ++t) {
+      apply_rope(&q[static_cast<std::size_t>(t) * qdim], dims_.heads, hd, pos_ + t, inv_freq_);
+      apply_rope(&k[static_cast<std::size_t>(t) * kvdim], dims_.kv_heads, hd, pos_ + t, inv_freq_);
+    }
+    std::copy(k.begin(), k.end(), kc);
+    std::copy(v.begin(), v.end(), vc);
+    attention(l, n, q, attn);
+    for (int t = 0; t < n; ++t) rmsnorm_f32(&attn[t * qdim], L.attn_sub_norm.data(), dims_.eps, qdim, &attn[t * qdim]);
+    quantize_acts(attn.data(), n, qdim, qdim, acts);
+    matmul(L.o, acts, o);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
+    for (int t = 0; t < n; ++t) rmsnorm_f32(&x[t * H], L.post_attn_norm.data(), dims_.eps, H, &h[t * H]);
+    quantize_acts(h.data(), n, H, H, acts);  // once for gate and up
+    matmul(L.gate, acts, g);
+    matmul(L.up, acts, u);
+    mlp.resize(g.size());
+    for (std::size_t i = 0; i < g.size(); ++i) {
+      const float r = std::max(g[i], 0.0f);
+      mlp[i] = r * r * u[i];
+    }
+    for (int t = 0; t < n; ++t)
+      rmsnorm_f32(&mlp[static_cast<std::size_t>(t) * I], L.ffn_sub_norm.data(), dims_.eps, I, &mlp[static_cast<std::size_t>(t) * I]);
+    quantize_acts(mlp.data(), n, I, I, acts);
+    matmul(L.down, acts, o);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
+  }
+  pos_ += n;
+  const int first = all_logits ? 0 : n - 1;
+  logits.resize(static_cast<std::size_t>(n - first) * dims_.vocab);
+  for (int t = first; t < n; ++t) {
+    rmsnorm_f32(&x[t * H], final_norm_.data(), dims_.eps, H, &h[t * H]);
+    lm_head(&h[t * H], &logits[static_cast<std::size_t>(t - first) * dims_.vocab]);
+  }
+}
+
+std::string Engine::kernel_summary() const {
+  std::map<std::string, std::string> rows;
+  if (layers_.empty()) return "";
+  const Layer& L = layers_.front();
+  for (auto [name, pm] : {std::pair{"q,o", &L.q}, {"k,v", &L.k}, {"gate,up", &L.gate}, {"down", &L.down}})
+    rows[name] = fmt::format("{:<8} {}x{}: decode {} | prefill {}", name, pm->packed.M, pm->packed.K, pm->gemv_desc,
+                             pm->gemm_desc);
+  std::string s;
+  for (const char* name : {"q,o", "k,v", "gate,up", "down"}) s += rows[name] + "\n";
+  return s;
+}
+
+std::size_t Engine::weight_bytes() const {
+  std::size_t b = 0;
+  for (const Layer& L : layers_)
+    for (const PreparedMatmul* pm : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) b += pm->packed.size_bytes();
+  return b;
+}
+
+std::size_t Engine::memory_bytes() const {
+  std::size_t b = weight_bytes() + (embed_.size() + final_norm_.size() + kcache_.size() + vcache_.size()) * sizeof(float);
+  for (const Layer& L : layers_)
+    b += (L.input_norm.size() + L.attn_sub_norm.size() + L.post_attn_norm.size() + L.ffn_sub_norm.size()) * sizeof(float);
+  return b;
+}
+
+}  // namespace trine

@@ -1,0 +1,53 @@
+// The inference engine: BitNet b1.58 forward pass on tuned ternary kernels, with a KV cache.
+// Prompts run through GEMM kernels (N = tokens), each generated token through GEMV kernels.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/kernel_provider.h"
+#include "runtime/model_weights.h"
+#include "runtime/thread_pool.h"
+
+namespace trine {
+
+struct EngineOptions {
+  int threads = 1;
+  int max_context = 0;  // 0: the model's context length (4096 for 2B4T)
+};
+
+class Engine {
+ public:
+  // Packs every projection once through `kernels` and drops the unpacked codes.
+  Engine(ModelWeights weights, int context_length, KernelProvider& kernels, const EngineOptions& opt);
+  ~Engine();
+
+  const ModelDims& dims() const { return dims_; }
+  int position() const { return pos_; }
+  int context_limit() const { return ctx_; }
+  void reset() { pos_ = 0; }
+
+  // Runs ids at positions [position(), position() + n) and appends them to the KV cache. logits
+  // gets [n][vocab] when all_logits, else the last token's [vocab]. Throws Error past the context.
+  void forward(const int* ids, int n, bool all_logits, std::vector<float>& logits);
+
+  std::string kernel_summary() const;    // which kernel runs each projection shape
+  std::size_t weight_bytes() const;      // packed ternary weights read per token
+  std::size_t memory_bytes() const;      // weights, embedding, norms and KV cache as loaded
+
+ private:
+  struct Layer;
+  void matmul(const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y);
+  void attention(int layer, int n, std::vector<float>& q, std::vector<float>& out);
+  void lm_head(const float* h, float* logits);
+
+  ModelDims dims_;
+  int ctx_ = 0, pos_ = 0;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<float> embed_, final_norm_, inv_freq_;
+  std::vector<Layer> layers_;
+  std::vector<float> kcache_, vcache_;  // [layer][ctx][kv_dim], post-RoPE keys
+  GemmWorkspace ws_;
+};
+
+}  // namespace trine
