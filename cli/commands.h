@@ -9,6 +9,7 @@ void add_cache_command(CLI::App& app);
 #if TRINE_HAVE_JIT
 void add_tune_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_model_commands(CLI::App& app);
 #endif
 
 }  // namespace trine::cli

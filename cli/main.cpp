@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
 #if TRINE_HAVE_JIT
   trine::cli::add_tune_command(app);
   trine::cli::add_bench_command(app);
+  trine::cli::add_model_commands(app);
 #endif
   try {
     app.parse(argc, argv);

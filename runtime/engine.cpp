@@ -1,6 +1,7 @@
 #include "runtime/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -19,6 +20,15 @@ struct Engine::Layer {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
+// Adds the wall time of a scope to one profile counter.
+struct Timed {
+  double& acc;
+  Clock::time_point t0 = Clock::now();
+  ~Timed() { acc += std::chrono::duration<double>(Clock::now() - t0).count(); }
+};
+
 PreparedMatmul prepare(KernelProvider& kp, TernaryMatrix& W, int threads) {
   PreparedMatmul pm = kp.prepare(W, threads);
   W.w.clear();  // the packed copy is all the engine reads from now on
@@ -33,7 +43,13 @@ Engine::Engine(ModelWeights w, int context_length, KernelProvider& kernels, cons
       ctx_(opt.max_context > 0 ? std::min(opt.max_context, context_length) : context_length),
       pool_(std::make_unique<ThreadPool>(opt.threads)) {
   if (ctx_ <= 0) throw Error("context length must be positive");
-  embed_ = std::move(w.embed);
+  if (exact_in_bf16(w.embed.data(), w.embed.size())) {
+    embed_bf16_.resize(w.embed.size());
+    to_bf16_exact(w.embed.data(), w.embed.size(), embed_bf16_.data());
+    w.embed = {};
+  } else {
+    embed_ = std::move(w.embed);
+  }
   final_norm_ = std::move(w.final_norm);
   inv_freq_ = rope_inv_freq(dims_.rope_theta, dims_.head_dim);
   for (LayerWeights& L : w.layers) {
@@ -59,6 +75,7 @@ Engine::Engine(ModelWeights w, int context_length, KernelProvider& kernels, cons
 Engine::~Engine() = default;
 
 void Engine::matmul(const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y) {
+  Timed t{prof_.matmul_s};
   y.resize(static_cast<std::size_t>(a.N) * pm.packed.M);
   ws_.prepare(a, pm.packed.wscale, pool_->size());
   const trine_gemm_args args = make_gemm_args(pm.packed.bytes.data(), pm.packed.M, pm.packed.K, a, ws_, y.data(), pm.packed.M);
@@ -73,6 +90,7 @@ void Engine::attention(int layer, int n, std::vector<float>& q, std::vector<floa
   const float* K = &kcache_[static_cast<std::size_t>(layer) * ctx_ * kvdim];
   const float* V = &vcache_[static_cast<std::size_t>(layer) * ctx_ * kvdim];
   out.resize(static_cast<std::size_t>(n) * qdim);
+  Timed timed{prof_.attention_s};
   const int p0 = pos_;
   auto body = [&](int tid, int nth) {
     std::vector<float> p(static_cast<std::size_t>(p0 + n));
@@ -87,10 +105,15 @@ void Engine::attention(int layer, int n, std::vector<float>& q, std::vector<floa
 }
 
 void Engine::lm_head(const float* h, float* logits) {
+  Timed t{prof_.lm_head_s};
   const int H = dims_.hidden, V = dims_.vocab;
   auto body = [&](int tid, int nth) {
     const int v0 = static_cast<int>(static_cast<int64_t>(V) * tid / nth), v1 = static_cast<int>(static_cast<int64_t>(V) * (tid + 1) / nth);
-    for (int v = v0; v < v1; ++v) logits[v] = dot_f32(h, &embed_[static_cast<std::size_t>(v) * H], H);
+    if (!embed_bf16_.empty()) {
+      for (int v = v0; v < v1; ++v) logits[v] = dot_bf16_f32(&embed_bf16_[static_cast<std::size_t>(v) * H], h, H);
+    } else {
+      for (int v = v0; v < v1; ++v) logits[v] = dot_f32(h, &embed_[static_cast<std::size_t>(v) * H], H);
+    }
   };
   pool_->run(body);
 }
@@ -99,19 +122,21 @@ void Engine::forward(const int* ids, int n, bool all_logits, std::vector<float>&
   if (n <= 0) throw Error("forward needs at least one token");
   if (pos_ + n > ctx_)
     throw Error(fmt::format("context limit reached: {} tokens in the cache + {} new > {} (--ctx)", pos_, n, ctx_));
+  const auto start = Clock::now();
+  const EngineProfile before = prof_;
   const int H = dims_.hidden, I = dims_.inter, hd = dims_.head_dim;
   const int qdim = dims_.heads * hd, kvdim = dims_.kv_heads * hd;
   std::vector<float> x(static_cast<std::size_t>(n) * H), h(x.size()), q, k, v, o, g, u, attn, mlp;
   for (int t = 0; t < n; ++t) {
     if (ids[t] < 0 || ids[t] >= dims_.vocab)
       throw Error(fmt::format("token id {} is outside the vocabulary (0..{})", ids[t], dims_.vocab - 1));
-    std::copy_n(&embed_[static_cast<std::size_t>(ids[t]) * H], H, &x[static_cast<std::size_t>(t) * H]);
+    embed_row(ids[t], &x[static_cast<std::size_t>(t) * H]);
   }
   QuantizedActs acts;
   for (int l = 0; l < dims_.layers; ++l) {
     Layer& L = layers_[l];
     for (int t = 0; t < n; ++t) rmsnorm_f32(&x[t * H], L.input_norm.data(), dims_.eps, H, &h[t * H]);
-    quantize_acts(h.data(), n, H, H, acts);  // once for q, k and v
+    { Timed t{prof_.quantize_s}; quantize_acts(h.data(), n, H, H, acts); }  // once for q, k and v
     matmul(L.q, acts, q);
     matmul(L.k, acts, k);
     matmul(L.v, acts, v);
@@ -125,11 +150,11 @@ void Engine::forward(const int* ids, int n, bool all_logits, std::vector<float>&
     std::copy(v.begin(), v.end(), vc);
     attention(l, n, q, attn);
     for (int t = 0; t < n; ++t) rmsnorm_f32(&attn[t * qdim], L.attn_sub_norm.data(), dims_.eps, qdim, &attn[t * qdim]);
-    quantize_acts(attn.data(), n, qdim, qdim, acts);
+    { Timed t{prof_.quantize_s}; quantize_acts(attn.data(), n, qdim, qdim, acts); }
     matmul(L.o, acts, o);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
     for (int t = 0; t < n; ++t) rmsnorm_f32(&x[t * H], L.post_attn_norm.data(), dims_.eps, H, &h[t * H]);
-    quantize_acts(h.data(), n, H, H, acts);  // once for gate and up
+    { Timed t{prof_.quantize_s}; quantize_acts(h.data(), n, H, H, acts); }  // once for gate and up
     matmul(L.gate, acts, g);
     matmul(L.up, acts, u);
     mlp.resize(g.size());
@@ -139,7 +164,7 @@ void Engine::forward(const int* ids, int n, bool all_logits, std::vector<float>&
     }
     for (int t = 0; t < n; ++t)
       rmsnorm_f32(&mlp[static_cast<std::size_t>(t) * I], L.ffn_sub_norm.data(), dims_.eps, I, &mlp[static_cast<std::size_t>(t) * I]);
-    quantize_acts(mlp.data(), n, I, I, acts);
+    { Timed t{prof_.quantize_s}; quantize_acts(mlp.data(), n, I, I, acts); }
     matmul(L.down, acts, o);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
   }
@@ -149,6 +174,19 @@ void Engine::forward(const int* ids, int n, bool all_logits, std::vector<float>&
   for (int t = first; t < n; ++t) {
     rmsnorm_f32(&x[t * H], final_norm_.data(), dims_.eps, H, &h[t * H]);
     lm_head(&h[t * H], &logits[static_cast<std::size_t>(t - first) * dims_.vocab]);
+  }
+  const double total = std::chrono::duration<double>(Clock::now() - start).count();
+  prof_.other_s += total - (prof_.matmul_s - before.matmul_s) - (prof_.quantize_s - before.quantize_s) -
+                   (prof_.attention_s - before.attention_s) - (prof_.lm_head_s - before.lm_head_s);
+  ++prof_.calls;
+}
+
+void Engine::embed_row(int id, float* out) const {
+  const std::size_t H = static_cast<std::size_t>(dims_.hidden);
+  if (embed_bf16_.empty()) {
+    std::copy_n(&embed_[id * H], H, out);
+  } else {
+    for (std::size_t i = 0; i < H; ++i) out[i] = bf16_to_f32(embed_bf16_[id * H + i]);
   }
 }
 
@@ -172,7 +210,8 @@ std::size_t Engine::weight_bytes() const {
 }
 
 std::size_t Engine::memory_bytes() const {
-  std::size_t b = weight_bytes() + (embed_.size() + final_norm_.size() + kcache_.size() + vcache_.size()) * sizeof(float);
+  std::size_t b = weight_bytes() + embed_bf16_.size() * sizeof(uint16_t) +
+                  (embed_.size() + final_norm_.size() + kcache_.size() + vcache_.size()) * sizeof(float);
   for (const Layer& L : layers_)
     b += (L.input_norm.size() + L.attn_sub_norm.size() + L.post_attn_norm.size() + L.ffn_sub_norm.size()) * sizeof(float);
   return b;

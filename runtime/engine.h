@@ -16,6 +16,12 @@ struct EngineOptions {
   int max_context = 0;  // 0: the model's context length (4096 for 2B4T)
 };
 
+// Wall time spent in each phase of forward(), summed over calls.
+struct EngineProfile {
+  double matmul_s = 0, quantize_s = 0, attention_s = 0, lm_head_s = 0, other_s = 0;
+  int calls = 0;
+};
+
 class Engine {
  public:
   // Packs every projection once through `kernels` and drops the unpacked codes.
@@ -34,6 +40,7 @@ class Engine {
   std::string kernel_summary() const;    // which kernel runs each projection shape
   std::size_t weight_bytes() const;      // packed ternary weights read per token
   std::size_t memory_bytes() const;      // weights, embedding, norms and KV cache as loaded
+  const EngineProfile& profile() const { return prof_; }
 
  private:
   struct Layer;
@@ -44,10 +51,16 @@ class Engine {
   ModelDims dims_;
   int ctx_ = 0, pos_ = 0;
   std::unique_ptr<ThreadPool> pool_;
-  std::vector<float> embed_, final_norm_, inv_freq_;
+  // The tied embedding, also the lm_head: bf16 when that is exact (published checkpoints store
+  // it in bf16), halving the bytes every token reads; fp32 otherwise.
+  std::vector<float> embed_;
+  std::vector<uint16_t> embed_bf16_;
+  std::vector<float> final_norm_, inv_freq_;
+  void embed_row(int id, float* out) const;
   std::vector<Layer> layers_;
   std::vector<float> kcache_, vcache_;  // [layer][ctx][kv_dim], post-RoPE keys
   GemmWorkspace ws_;
+  EngineProfile prof_;
 };
 
 }  // namespace trine

@@ -2,7 +2,9 @@
 
 #include <immintrin.h>
 
+#include <array>
 #include <cmath>
+#include <cstring>
 
 #include "runtime/host.h"
 #include "runtime/isa.h"
@@ -37,28 +39,90 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
   return s;
 }
 
+__attribute__((target("avx512f"))) float dot_bf16_avx512(const uint16_t* w, const float* x, int n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  int i = 0;
+  auto widen = [](const uint16_t* p) __attribute__((target("avx512f"))) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+  };
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm512_fmadd_ps(widen(w + i), _mm512_loadu_ps(x + i), s0);
+    s1 = _mm512_fmadd_ps(widen(w + i + 16), _mm512_loadu_ps(x + i + 16), s1);
+  }
+  float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  for (; i < n; ++i) s += bf16_to_f32(w[i]) * x[i];
+  return s;
+}
+
+__attribute__((target("avx2,fma"))) float dot_bf16_avx2(const uint16_t* w, const float* x, int n) {
+  __m256 s0 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i v = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))), 16);
+    s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(v), _mm256_loadu_ps(x + i), s0);
+  }
+  alignas(32) float t[8];
+  _mm256_store_ps(t, s0);
+  float s = t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
+  for (; i < n; ++i) s += bf16_to_f32(w[i]) * x[i];
+  return s;
+}
+
+float dot_bf16_scalar(const uint16_t* w, const float* x, int n) {
+  float s = 0;
+  for (int i = 0; i < n; ++i) s += bf16_to_f32(w[i]) * x[i];
+  return s;
+}
+
 float dot_scalar(const float* a, const float* b, int n) {
   float s = 0;
   for (int i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
 }
 
-using DotFn = float (*)(const float*, const float*, int);
-
-DotFn pick_dot() {
+// AVX-512 unless TRINE_ISA caps trine below it.
+int vector_level() {
   const HostInfo& h = host_info();
   const auto isas = usable_isas(h);
   const bool capped_avx2 = !isas.empty() && isas.front() == Isa::avx2;
-  if (h.has("avx512f") && !capped_avx2) return dot_avx512;
-  if (h.has("avx2") && h.has("fma")) return dot_avx2;
-  return dot_scalar;
+  if (h.has("avx512f") && !capped_avx2) return 2;
+  return h.has("avx2") && h.has("fma") ? 1 : 0;
 }
 
 }  // namespace
 
 float dot_f32(const float* a, const float* b, int n) {
-  static const DotFn fn = pick_dot();
+  static const auto fn = std::array{dot_scalar, dot_avx2, dot_avx512}[vector_level()];
   return fn(a, b, n);
+}
+
+float dot_bf16_f32(const uint16_t* w, const float* x, int n) {
+  static const auto fn = std::array{dot_bf16_scalar, dot_bf16_avx2, dot_bf16_avx512}[vector_level()];
+  return fn(w, x, n);
+}
+
+float bf16_to_f32(uint16_t b) {
+  const uint32_t bits = static_cast<uint32_t>(b) << 16;
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+bool exact_in_bf16(const float* v, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &v[i], 4);
+    if (bits & 0xffffu) return false;
+  }
+  return true;
+}
+
+void to_bf16_exact(const float* v, std::size_t n, uint16_t* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &v[i], 4);
+    out[i] = static_cast<uint16_t>(bits >> 16);
+  }
 }
 
 void rmsnorm_f32(const float* x, const float* w, float eps, int n, float* y) {

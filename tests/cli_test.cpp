@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <array>
+#include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -137,3 +139,80 @@ TEST_F(CliTest, TuneThenExportImportRoundTrip) {
 #endif
 
 }  // namespace
+
+#if TRINE_HAVE_JIT
+#include "model/npy.h"
+#include "model/safetensors.h"
+
+namespace {
+
+const std::string kOracleSmall = std::string(TRINE_SOURCE_DIR) + "/../shared/bitnet_oracle/small";
+
+double rel_rms(const std::vector<float>& a, const std::vector<float>& b) {
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    num += (a[i] - b[i]) * (a[i] - b[i]);
+    den += b[i] * b[i];
+  }
+  return std::sqrt(num / den);
+}
+
+TEST_F(CliTest, LogitsBothModesMatchTheReference) {
+  if (!fs::exists(kOracleSmall)) GTEST_SKIP() << "reference outputs not found at " << kOracleSmall;
+  const trine::model::Checkpoint oracle(kOracleSmall + "/oracle.safetensors");
+  const auto& ids_t = oracle.get("input_ids");
+  std::string ids;
+  for (int64_t i = 0; i < ids_t.numel(); ++i) {
+    int64_t v;
+    std::memcpy(&v, ids_t.data + 8 * i, 8);
+    ids += (i ? "," : "") + std::to_string(v);
+  }
+  const std::vector<float> want = trine::model::to_f32(oracle.get("logits"));
+  for (const char* mode : {"", "--incremental"}) {
+    const CmdResult r = trine(fmt::format("logits -m {}/packed --ids {} --out {} {} --object-cache {}", kOracleSmall, ids,
+                                          path("l.npy"), mode, path("obj")));
+    ASSERT_EQ(r.status, 0) << r.out;
+    std::vector<int64_t> shape;
+    const std::vector<float> got = trine::model::read_npy_f32(path("l.npy"), shape);
+    ASSERT_EQ(shape, (std::vector<int64_t>{ids_t.numel(), 512}));
+    EXPECT_LT(rel_rms(got, want), 1e-4) << mode;
+  }
+}
+
+TEST_F(CliTest, MakeModelThenRunReportsSpeed) {
+  CmdResult r = trine(fmt::format("make-model --preset tiny --out {}", path("tiny")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  r = trine(fmt::format("make-model --preset tiny --out {}", path("tiny")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("already holds a model"), std::string::npos) << r.out;
+  r = trine(fmt::format("run -m {} --ids 1,2,3 -n 5 --object-cache {} --db {}", path("tiny"), path("obj"), path("t.db")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("decode 5 tokens"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak RSS"), std::string::npos) << r.out;
+  // Greedy decoding is deterministic: the same ids twice.
+  const CmdResult again = trine(fmt::format("run -m {} --ids 1,2,3 -n 5 --object-cache {} --db {}", path("tiny"), path("obj"), path("t.db")));
+  auto ids_line = [](const std::string& out) { return out.substr(0, out.find("load ")).substr(out.substr(0, out.find("load ")).rfind(')') + 1); };
+  EXPECT_EQ(ids_line(r.out), ids_line(again.out));
+  EXPECT_FALSE(ids_line(r.out).empty());
+}
+
+TEST_F(CliTest, ModelCommandsRejectBadInput) {
+  CmdResult r = trine(fmt::format("logits -m {} --ids 1,x --out {}", path("nope"), path("l.npy")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--ids '1,x'"), std::string::npos) << r.out;
+  r = trine(fmt::format("logits -m {} --ids 1,2 --out {}", path("nope"), path("l.npy")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find(path("nope")), std::string::npos) << r.out;
+  r = trine(fmt::format("make-model --preset huge --out {}", path("m")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--preset 'huge'"), std::string::npos) << r.out;
+  if (fs::exists(kOracleSmall)) {
+    r = trine(fmt::format("logits -m {}/packed --ids 1,600 --out {} --object-cache {}", kOracleSmall, path("l.npy"), path("obj")));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.out.find("token id 600 is outside the vocabulary"), std::string::npos) << r.out;
+    EXPECT_FALSE(fs::exists(path("l.npy")));
+  }
+}
+
+}  // namespace
+#endif

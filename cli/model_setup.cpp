@@ -1,0 +1,79 @@
+#include "cli/model_setup.h"
+
+#include <sys/resource.h>
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "cli/common.h"
+#include "model/hf_loader.h"
+#include "model/synthetic.h"
+
+namespace trine::cli {
+
+void ModelArgs::add_to(CLI::App* cmd, bool model_required) {
+  auto* m = cmd->add_option("-m,--model", model, "Model: a Hugging Face checkpoint directory (packed or bf16 master)");
+  if (model_required) m->required();
+  cmd->add_option("--threads", threads, "Threads (default: all CPUs)");
+  cmd->add_option("--ctx", ctx, "Context length (default: the model's, 4096 for 2B4T)");
+  cmd->add_option("--db", db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
+  cmd->add_option("--isa", isa, "Only kernels for this ISA: avx2, avxvnni, avx512vnni");
+  cmd->add_option("--object-cache", object_cache, "Directory of compiled kernel objects");
+}
+
+LoadedModel load_model(const ModelArgs& a) {
+  const auto t0 = std::chrono::steady_clock::now();
+  LoadedModel lm;
+  const int threads = a.threads > 0 ? a.threads : default_threads();
+  check_threads(threads);
+  if (a.ctx < 0) throw Error(fmt::format("--ctx {}: must be positive", a.ctx));
+  if (a.model.empty()) {
+    fmt::print(stderr, "no -m given: using the synthetic 2B4T-shaped model (random weights, made once)\n");
+    lm.path = model::default_synthetic_model("bitnet-2b4t", 1);
+    lm.synthetic = true;
+  } else {
+    lm.path = a.model;
+  }
+  if (!std::filesystem::is_directory(lm.path))
+    throw Error(fmt::format("-m {}: not a model directory (expected config.json and safetensors)", lm.path));
+  lm.config = model::load_hf_config(lm.path);
+  const HostInfo& host = host_info();
+  lm.db = open_db(a.db);
+  lm.compilers = std::make_unique<codegen::CompilerSet>(a.object_cache.empty() ? jit::Jit::default_cache_dir() : a.object_cache);
+  lm.provider = std::make_unique<codegen::JitKernelProvider>(*lm.compilers, lm.db.get(), host, pick_isas(a.isa, host, false));
+  EngineOptions o;
+  o.threads = threads;
+  o.max_context = a.ctx;
+  lm.engine = std::make_unique<Engine>(model::load_hf_model(lm.path), lm.config.model.max_position_embeddings,
+                                       *lm.provider, o);
+  lm.stop_ids.push_back(lm.config.eos_token_id);
+  if (lm.config.model.vocab_size > 128009) lm.stop_ids.push_back(128009);  // <|eot_id|>
+  lm.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return lm;
+}
+
+std::vector<int> parse_ids(const std::string& text) {
+  std::vector<int> ids;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t end = std::min(text.find(',', pos), text.size());
+    int v = 0;
+    const auto [p, ec] = std::from_chars(text.data() + pos, text.data() + end, v);
+    if (ec != std::errc() || p != text.data() + end || v < 0)
+      throw Error(fmt::format("--ids '{}': expected comma-separated non-negative token ids", text));
+    ids.push_back(v);
+    pos = end + 1;
+  }
+  return ids;
+}
+
+std::size_t peak_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<std::size_t>(u.ru_maxrss) * 1024;
+}
+
+}  // namespace trine::cli

@@ -1,0 +1,42 @@
+// Loading a model for `run`, `logits` and friends: the file format, the kernels (tuned winners
+// from the database, else defaults) and the engine, with the load time measured.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "codegen/jit_provider.h"
+#include "model/hf_config.h"
+#include "runtime/engine.h"
+#include "runtime/tuning_db.h"
+
+namespace trine::cli {
+
+struct ModelArgs {
+  std::string model;  // empty: the embedded synthetic 2B4T model
+  int threads = 0;
+  int ctx = 0;
+  std::string db, isa, object_cache;
+  void add_to(CLI::App* cmd, bool model_required);
+};
+
+struct LoadedModel {
+  std::string path;
+  bool synthetic = false;
+  model::HfConfig config;
+  std::unique_ptr<TuningDb> db;
+  std::unique_ptr<codegen::CompilerSet> compilers;
+  std::unique_ptr<codegen::JitKernelProvider> provider;
+  std::unique_ptr<Engine> engine;
+  double load_seconds = 0;
+  std::vector<int> stop_ids;  // eos and <|eot_id|> where the vocabulary has them
+};
+
+LoadedModel load_model(const ModelArgs& a);
+// "0,5,7" -> ids; throws Error naming --ids.
+std::vector<int> parse_ids(const std::string& text);
+std::size_t peak_rss_bytes();
+
+}  // namespace trine::cli
