@@ -1,12 +1,15 @@
 // `trine make-model`, `trine logits`, `trine run`: model files and end-to-end inference.
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/model_setup.h"
+#include "model/gguf.h"
+#include "model/hf_loader.h"
 #include "model/npy.h"
 #include "model/synthetic.h"
 #include "runtime/sampler.h"
@@ -27,13 +30,29 @@ void add_make_model(CLI::App& app) {
   auto* cmd = app.add_subcommand("make-model", "Write a random-weight BitNet model in the real on-disk format");
   cmd->add_option("--preset", a->preset, "bitnet-2b4t (real shapes) or tiny")->capture_default_str();
   cmd->add_option("--out", a->out, "Output directory (must not hold a model)")->required();
-  cmd->add_option("--format", a->format, "hf (packed safetensors + config.json)")->capture_default_str();
+  cmd->add_option("--format", a->format, "hf (packed safetensors + config.json) or gguf (DIR/model.gguf, I2_S)")
+      ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Random seed")->capture_default_str();
   cmd->callback([a] {
-    if (a->format != "hf") throw Error(fmt::format("--format '{}': only hf is supported so far", a->format));
+    if (a->format != "hf" && a->format != "gguf")
+      throw Error(fmt::format("--format '{}': expected hf or gguf", a->format));
     const auto t0 = Clock::now();
-    model::write_synthetic_hf(model::synthetic_config(a->preset), a->out, a->seed);
-    fmt::print("wrote {} model to {} in {:.1f} s\n", a->preset, a->out, since(t0));
+    const model::BitNetConfig cfg = model::synthetic_config(a->preset);
+    if (a->format == "hf") {
+      model::write_synthetic_hf(cfg, a->out, a->seed);
+    } else {
+      const std::string gguf = (std::filesystem::path(a->out) / "model.gguf").string();
+      if (std::filesystem::exists(gguf)) throw Error(fmt::format("{}: already exists; choose an empty directory", gguf));
+      const std::string tmp = (std::filesystem::path(a->out) / ".hf-staging").string();
+      std::filesystem::remove_all(tmp);
+      model::write_synthetic_hf(cfg, tmp, a->seed);
+      model::GgufWriteOptions o;
+      o.context_length = cfg.max_position_embeddings;
+      o.name = "trine synthetic " + a->preset;
+      model::write_gguf_model(model::load_hf_model(tmp), gguf, nullptr, o);
+      std::filesystem::remove_all(tmp);
+    }
+    fmt::print("wrote {} model ({}) to {} in {:.1f} s\n", a->preset, a->format, a->out, since(t0));
   });
 }
 
@@ -98,7 +117,7 @@ void add_run(CLI::App& app) {
       ids = parse_ids(a->ids);
     } else {
       // No tokenizer is read yet: the prompt goes in as UTF-8 bytes after BOS, tokens come out as ids.
-      ids.push_back(lm.config.bos_token_id);
+      ids.push_back(lm.bos_id);
       for (unsigned char c : a->prompt.empty() ? std::string("Hello") : a->prompt) ids.push_back(c);
       fmt::print(stderr, "no tokenizer: prompt fed as {} byte ids; generated tokens shown as ids\n", ids.size());
     }

@@ -9,13 +9,15 @@
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "model/gguf.h"
 #include "model/hf_loader.h"
 #include "model/synthetic.h"
 
 namespace trine::cli {
 
 void ModelArgs::add_to(CLI::App* cmd, bool model_required) {
-  auto* m = cmd->add_option("-m,--model", model, "Model: a Hugging Face checkpoint directory (packed or bf16 master)");
+  auto* m = cmd->add_option("-m,--model", model,
+                            "Model: a Hugging Face checkpoint directory (packed or bf16 master) or a bitnet.cpp .gguf file");
   if (model_required) m->required();
   cmd->add_option("--threads", threads, "Threads (default: all CPUs)");
   cmd->add_option("--ctx", ctx, "Context length (default: the model's, 4096 for 2B4T)");
@@ -37,9 +39,32 @@ LoadedModel load_model(const ModelArgs& a) {
   } else {
     lm.path = a.model;
   }
-  if (!std::filesystem::is_directory(lm.path))
-    throw Error(fmt::format("-m {}: not a model directory (expected config.json and safetensors)", lm.path));
-  lm.config = model::load_hf_config(lm.path);
+  ModelWeights weights;
+  std::vector<int> stops;
+  if (std::filesystem::is_regular_file(lm.path)) {
+    const model::GgufFile f(lm.path);
+    const model::GgufModelMeta meta = model::read_gguf_model_meta(f);
+    lm.context_length = meta.context_length > 0 ? meta.context_length : 4096;
+    const bool large = meta.dims.vocab > 128009;
+    lm.bos_id = large ? 128000 : 0;
+    stops = {large ? 128001 : 1};
+    if (f.has("tokenizer.ggml.tokens")) {
+      const model::GgufTokenizerData t = model::read_gguf_tokenizer(f);
+      if (t.bos_id >= 0) lm.bos_id = t.bos_id;
+      if (t.eos_id >= 0) stops = {t.eos_id};
+      if (t.eot_id >= 0) stops.push_back(t.eot_id);
+    }
+    weights = model::load_gguf_model(lm.path);
+  } else if (std::filesystem::is_directory(lm.path)) {
+    const model::HfConfig cfg = model::load_hf_config(lm.path);
+    lm.context_length = cfg.model.max_position_embeddings;
+    lm.bos_id = cfg.bos_token_id;
+    stops = {cfg.eos_token_id};
+    weights = model::load_hf_model(lm.path);
+  } else {
+    throw Error(fmt::format("-m {}: no such model (expected a checkpoint directory or a .gguf file)", lm.path));
+  }
+  if (weights.dims.vocab > 128009) stops.push_back(128009);  // <|eot_id|>
   const HostInfo& host = host_info();
   lm.db = open_db(a.db);
   lm.compilers = std::make_unique<codegen::CompilerSet>(a.object_cache.empty() ? jit::Jit::default_cache_dir() : a.object_cache);
@@ -47,10 +72,8 @@ LoadedModel load_model(const ModelArgs& a) {
   EngineOptions o;
   o.threads = threads;
   o.max_context = a.ctx;
-  lm.engine = std::make_unique<Engine>(model::load_hf_model(lm.path), lm.config.model.max_position_embeddings,
-                                       *lm.provider, o);
-  lm.stop_ids.push_back(lm.config.eos_token_id);
-  if (lm.config.model.vocab_size > 128009) lm.stop_ids.push_back(128009);  // <|eot_id|>
+  lm.engine = std::make_unique<Engine>(std::move(weights), lm.context_length, *lm.provider, o);
+  lm.stop_ids = stops;
   lm.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return lm;
 }

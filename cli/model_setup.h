@@ -25,7 +25,7 @@ struct ModelArgs {
 struct LoadedModel {
   std::string path;
   bool synthetic = false;
-  model::HfConfig config;
+  int bos_id = 0, context_length = 0;
   std::unique_ptr<TuningDb> db;
   std::unique_ptr<codegen::CompilerSet> compilers;
   std::unique_ptr<codegen::JitKernelProvider> provider;

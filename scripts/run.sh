@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install, build, describe this host, tune every 2B4T kernel shape for it (winners
-# land in the tuning database, so a second run reuses them), then benchmark the winners beside the
-# machine's measured roofline.
+# land in the tuning database, so a second run reuses them), benchmark the winners beside the
+# machine's measured roofline, then run inference with them on the embedded default model (random
+# weights with the real 2B4T shapes, written once to the cache).
 # Usage: ./scripts/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,3 +12,4 @@ cmake --build build -j "$(nproc)"
 ./build/trine info
 ./build/trine tune --preset bitnet-2b4t
 ./build/trine bench kernels --preset bitnet-2b4t
+./build/trine run -p "The capital of France is" -n 32 --profile

@@ -196,6 +196,21 @@ TEST_F(CliTest, MakeModelThenRunReportsSpeed) {
   EXPECT_FALSE(ids_line(r.out).empty());
 }
 
+TEST_F(CliTest, GgufAndHfOfTheSameWeightsGiveIdenticalLogits) {
+  ASSERT_EQ(trine(fmt::format("make-model --preset tiny --seed 7 --out {}", path("hf"))).status, 0);
+  const CmdResult g = trine(fmt::format("make-model --preset tiny --seed 7 --format gguf --out {}", path("gg")));
+  ASSERT_EQ(g.status, 0) << g.out;
+  for (auto [model, out] : {std::pair{path("hf"), path("a.npy")}, {path("gg") + "/model.gguf", path("b.npy")}}) {
+    const CmdResult r = trine(fmt::format("logits -m {} --ids 1,2,3,4,5,6,7 --out {} --object-cache {}", model, out, path("obj")));
+    ASSERT_EQ(r.status, 0) << r.out;
+  }
+  std::vector<int64_t> sa, sb;
+  const std::vector<float> a = trine::model::read_npy_f32(path("a.npy"), sa), b = trine::model::read_npy_f32(path("b.npy"), sb);
+  ASSERT_EQ(sa, sb);
+  // bf16 embeddings of this size convert to F16 exactly, and I2_S holds the same codes and scales.
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+}
+
 TEST_F(CliTest, ModelCommandsRejectBadInput) {
   CmdResult r = trine(fmt::format("logits -m {} --ids 1,x --out {}", path("nope"), path("l.npy")));
   EXPECT_EQ(r.status, 1);
