@@ -121,7 +121,8 @@ void add_run(CLI::App& app) {
       for (unsigned char c : a->prompt.empty() ? std::string("Hello") : a->prompt) ids.push_back(c);
       fmt::print(stderr, "no tokenizer: prompt fed as {} byte ids; generated tokens shown as ids\n", ids.size());
     }
-    fmt::print(stderr, "{}", lm.engine->kernel_summary());
+    fmt::print(stderr, "{}lm_head  {}\n", lm.engine->kernel_summary(),
+               a->m.lm_head == "int8" ? "int8, per-row scales (lossy)" : "full precision (exact)");
     std::vector<float> logits;
     const auto t0 = Clock::now();
     lm.engine->forward(ids.data(), static_cast<int>(ids.size()), false, logits);

@@ -24,6 +24,8 @@ void ModelArgs::add_to(CLI::App* cmd, bool model_required) {
   cmd->add_option("--db", db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
   cmd->add_option("--isa", isa, "Only kernels for this ISA: avx2, avxvnni, avx512vnni");
   cmd->add_option("--object-cache", object_cache, "Directory of compiled kernel objects");
+  cmd->add_option("--lm-head", lm_head, "full (exact, bf16 or fp32 as stored) or int8 (per-row scales; lossy)")
+      ->capture_default_str();
 }
 
 LoadedModel load_model(const ModelArgs& a) {
@@ -72,6 +74,9 @@ LoadedModel load_model(const ModelArgs& a) {
   EngineOptions o;
   o.threads = threads;
   o.max_context = a.ctx;
+  if (a.lm_head != "full" && a.lm_head != "int8")
+    throw Error(fmt::format("--lm-head '{}': expected full or int8", a.lm_head));
+  o.lm_head_int8 = a.lm_head == "int8";
   lm.engine = std::make_unique<Engine>(std::move(weights), lm.context_length, *lm.provider, o);
   lm.stop_ids = stops;
   lm.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

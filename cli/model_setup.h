@@ -18,7 +18,7 @@ struct ModelArgs {
   std::string model;  // empty: the embedded synthetic 2B4T model
   int threads = 0;
   int ctx = 0;
-  std::string db, isa, object_cache;
+  std::string db, isa, object_cache, lm_head = "full";
   void add_to(CLI::App* cmd, bool model_required);
 };
 

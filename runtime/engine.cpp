@@ -51,6 +51,7 @@ Engine::Engine(ModelWeights w, int context_length, KernelProvider& kernels, cons
     embed_ = std::move(w.embed);
   }
   final_norm_ = std::move(w.final_norm);
+  if (opt.lm_head_int8) quantize_head();
   inv_freq_ = rope_inv_freq(dims_.rope_theta, dims_.head_dim);
   for (LayerWeights& L : w.layers) {
     Layer l;
@@ -104,12 +105,31 @@ void Engine::attention(int layer, int n, std::vector<float>& q, std::vector<floa
   pool_->run(body);
 }
 
+// Per-row absmax int8 (round half to even), built from the exact embedding.
+void Engine::quantize_head() {
+  const int H = dims_.hidden, V = dims_.vocab;
+  head_i8_.resize(static_cast<std::size_t>(V) * H);
+  head_scale_.resize(V);
+  std::vector<float> row(H);
+  for (int v = 0; v < V; ++v) {
+    embed_row(v, row.data());
+    float amax = 0;
+    for (float e : row) amax = std::max(amax, std::fabs(e));
+    const float scale = amax > 0 ? amax / 127.0f : 1.0f;
+    head_scale_[v] = scale;
+    for (int i = 0; i < H; ++i)
+      head_i8_[static_cast<std::size_t>(v) * H + i] = static_cast<int8_t>(std::rint(row[i] / scale));
+  }
+}
+
 void Engine::lm_head(const float* h, float* logits) {
   Timed t{prof_.lm_head_s};
   const int H = dims_.hidden, V = dims_.vocab;
   auto body = [&](int tid, int nth) {
     const int v0 = static_cast<int>(static_cast<int64_t>(V) * tid / nth), v1 = static_cast<int>(static_cast<int64_t>(V) * (tid + 1) / nth);
-    if (!embed_bf16_.empty()) {
+    if (!head_i8_.empty()) {
+      for (int v = v0; v < v1; ++v) logits[v] = head_scale_[v] * dot_i8_f32(&head_i8_[static_cast<std::size_t>(v) * H], h, H);
+    } else if (!embed_bf16_.empty()) {
       for (int v = v0; v < v1; ++v) logits[v] = dot_bf16_f32(&embed_bf16_[static_cast<std::size_t>(v) * H], h, H);
     } else {
       for (int v = v0; v < v1; ++v) logits[v] = dot_f32(h, &embed_[static_cast<std::size_t>(v) * H], H);
@@ -210,7 +230,7 @@ std::size_t Engine::weight_bytes() const {
 }
 
 std::size_t Engine::memory_bytes() const {
-  std::size_t b = weight_bytes() + embed_bf16_.size() * sizeof(uint16_t) +
+  std::size_t b = weight_bytes() + embed_bf16_.size() * sizeof(uint16_t) + head_i8_.size() + head_scale_.size() * 4 +
                   (embed_.size() + final_norm_.size() + kcache_.size() + vcache_.size()) * sizeof(float);
   for (const Layer& L : layers_)
     b += (L.input_norm.size() + L.attn_sub_norm.size() + L.post_attn_norm.size() + L.ffn_sub_norm.size()) * sizeof(float);

@@ -14,6 +14,9 @@ namespace trine {
 struct EngineOptions {
   int threads = 1;
   int max_context = 0;  // 0: the model's context length (4096 for 2B4T)
+  // Lossy: the tied lm_head as int8 with one scale per vocabulary row (a quarter of fp32's
+  // bytes). The input embedding lookup stays exact.
+  bool lm_head_int8 = false;
 };
 
 // Wall time spent in each phase of forward(), summed over calls.
@@ -55,8 +58,11 @@ class Engine {
   // it in bf16), halving the bytes every token reads; fp32 otherwise.
   std::vector<float> embed_;
   std::vector<uint16_t> embed_bf16_;
+  std::vector<int8_t> head_i8_;     // [vocab][hidden] when EngineOptions::lm_head_int8
+  std::vector<float> head_scale_;   // per row
   std::vector<float> final_norm_, inv_freq_;
   void embed_row(int id, float* out) const;
+  void quantize_head();
   std::vector<Layer> layers_;
   std::vector<float> kcache_, vcache_;  // [layer][ctx][kv_dim], post-RoPE keys
   GemmWorkspace ws_;

@@ -74,6 +74,42 @@ float dot_bf16_scalar(const uint16_t* w, const float* x, int n) {
   return s;
 }
 
+__attribute__((target("avx512f"))) float dot_i8_avx512(const int8_t* w, const float* x, int n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))));
+    const __m512 b = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 16))));
+    s0 = _mm512_fmadd_ps(a, _mm512_loadu_ps(x + i), s0);
+    s1 = _mm512_fmadd_ps(b, _mm512_loadu_ps(x + i + 16), s1);
+  }
+  float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  for (; i < n; ++i) s += static_cast<float>(w[i]) * x[i];
+  return s;
+}
+
+__attribute__((target("avx2,fma"))) float dot_i8_avx2(const int8_t* w, const float* x, int n) {
+  __m256 s0 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    int64_t v;
+    std::memcpy(&v, w + i, 8);
+    const __m256 a = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_cvtsi64_si128(v)));
+    s0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), s0);
+  }
+  alignas(32) float t[8];
+  _mm256_store_ps(t, s0);
+  float s = t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
+  for (; i < n; ++i) s += static_cast<float>(w[i]) * x[i];
+  return s;
+}
+
+float dot_i8_scalar(const int8_t* w, const float* x, int n) {
+  float s = 0;
+  for (int i = 0; i < n; ++i) s += static_cast<float>(w[i]) * x[i];
+  return s;
+}
+
 float dot_scalar(const float* a, const float* b, int n) {
   float s = 0;
   for (int i = 0; i < n; ++i) s += a[i] * b[i];
@@ -98,6 +134,11 @@ float dot_f32(const float* a, const float* b, int n) {
 
 float dot_bf16_f32(const uint16_t* w, const float* x, int n) {
   static const auto fn = std::array{dot_bf16_scalar, dot_bf16_avx2, dot_bf16_avx512}[vector_level()];
+  return fn(w, x, n);
+}
+
+float dot_i8_f32(const int8_t* w, const float* x, int n) {
+  static const auto fn = std::array{dot_i8_scalar, dot_i8_avx2, dot_i8_avx512}[vector_level()];
   return fn(w, x, n);
 }
 

@@ -13,6 +13,8 @@ float dot_f32(const float* a, const float* b, int n);
 float dot_bf16_f32(const uint16_t* w, const float* x, int n);
 // True when every value is exactly representable in bf16, so storing it as bf16 loses nothing.
 bool exact_in_bf16(const float* v, std::size_t n);
+// Dot of int8 weights (widened to fp32) with fp32 activations; the caller applies the row scale.
+float dot_i8_f32(const int8_t* w, const float* x, int n);
 void to_bf16_exact(const float* v, std::size_t n, uint16_t* out);  // requires exact_in_bf16
 float bf16_to_f32(uint16_t b);
 // y = w * x / sqrt(mean(x^2) + eps)

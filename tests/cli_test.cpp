@@ -211,6 +211,22 @@ TEST_F(CliTest, GgufAndHfOfTheSameWeightsGiveIdenticalLogits) {
   EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
 }
 
+TEST_F(CliTest, Int8HeadIsCloseButLabelledLossy) {
+  if (!fs::exists(kOracleSmall)) GTEST_SKIP() << "reference outputs not found at " << kOracleSmall;
+  const std::string m = kOracleSmall + "/packed";
+  ASSERT_EQ(trine(fmt::format("logits -m {} --ids 0,14,41,322,322,448 --out {} --object-cache {}", m, path("f.npy"), path("obj"))).status, 0);
+  ASSERT_EQ(trine(fmt::format("logits -m {} --ids 0,14,41,322,322,448 --out {} --lm-head int8 --object-cache {}", m, path("i.npy"), path("obj"))).status, 0);
+  std::vector<int64_t> s1, s2;
+  const auto f = trine::model::read_npy_f32(path("f.npy"), s1), i = trine::model::read_npy_f32(path("i.npy"), s2);
+  const double rel = rel_rms(i, f);
+  EXPECT_GT(rel, 0.0);   // it is an approximation...
+  EXPECT_LT(rel, 2e-2);  // ...a close one
+  const CmdResult r = trine(fmt::format("run -m {} --ids 0,14 -n 2 --lm-head int8 --object-cache {}", m, path("obj")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("(lossy)"), std::string::npos) << r.out;
+  EXPECT_EQ(trine(fmt::format("run -m {} --ids 0 -n 1 --lm-head int4", m)).status, 1);
+}
+
 TEST_F(CliTest, ModelCommandsRejectBadInput) {
   CmdResult r = trine(fmt::format("logits -m {} --ids 1,x --out {}", path("nope"), path("l.npy")));
   EXPECT_EQ(r.status, 1);
