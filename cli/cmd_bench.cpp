@@ -6,7 +6,9 @@
 #include "bench/kernel_bench.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/model_setup.h"
 #include "cli/shapes_option.h"
+#include "bench/model_bench.h"
 #include "codegen/resolve.h"
 #include "runtime/registry.h"
 
@@ -89,9 +91,48 @@ void run(const BenchArgs& a) {
 
 }  // namespace
 
+struct ModelBenchArgs {
+  ModelArgs m;
+  bench::ModelBenchOptions opt;
+  std::string json;
+};
+
+void run_model(const ModelBenchArgs& a) {
+  LoadedModel lm = load_model(a.m);
+  const int threads = a.m.threads > 0 ? a.m.threads : default_threads();
+  fmt::print(stderr, "{}", lm.engine->kernel_summary());
+  bench::ModelBenchReport rep = bench::run_model_bench(*lm.engine, host_info(), threads, a.opt);
+  rep.load_s = lm.load_seconds;
+  const double gib = 1u << 30;
+  fmt::print("model            {}{}\n", lm.path, lm.synthetic ? " (synthetic, random weights)" : "");
+  fmt::print("threads          {}\n", rep.threads);
+  fmt::print("load             {:.2f} s\n", rep.load_s);
+  fmt::print("prefill          {:.1f} tok/s ({} tokens, median of {})\n", rep.prefill_tok_s(), rep.prompt, rep.prefill.n);
+  fmt::print("decode           {:.2f} ms/token = {:.1f} tok/s (p20 {:.2f}, p80 {:.2f}; {} steps)\n",
+             rep.decode_ms_per_token(), 1e3 / rep.decode_ms_per_token(), 1e3 * rep.decode_token.p20_s,
+             1e3 * rep.decode_token.p80_s, rep.decode_token.n);
+  fmt::print("bytes per token  {:.1f} MB (ternary weights, head, norms)\n", rep.bytes_per_token / 1e6);
+  fmt::print("DRAM read        {:.1f} GB/s measured in the same run -> decode floor {:.2f} ms/token ({:.0f}% reached)\n",
+             rep.read_gbps.median_s, rep.floor_ms_per_token(), 100 * rep.floor_ms_per_token() / rep.decode_ms_per_token());
+  fmt::print("memory           {:.2f} GiB as loaded, peak RSS {:.2f} GiB\n", rep.memory_bytes / gib, rep.peak_rss_bytes / gib);
+  if (!a.json.empty()) {
+    std::ofstream out(a.json);
+    if (!(out << rep.to_json().dump(2) << "\n")) throw Error(fmt::format("cannot write --json {}", a.json));
+  }
+}
+
 void add_bench_command(CLI::App& app) {
-  auto* bench = app.add_subcommand("bench", "Benchmarks");
-  bench->require_subcommand(1);
+  auto* bench = app.add_subcommand("bench", "Benchmarks: `bench -m MODEL` end to end, `bench kernels` per shape");
+  auto mb = std::make_shared<ModelBenchArgs>();
+  mb->m.add_to(bench, false);
+  bench->add_option("--prompt", mb->opt.prompt, "Prefill tokens")->capture_default_str();
+  bench->add_option("--gen", mb->opt.gen, "Decoded tokens per repetition")->capture_default_str();
+  bench->add_option("--reps", mb->opt.reps, "Repetitions")->capture_default_str();
+  bench->add_option("--json", mb->json, "Also write the results as JSON");
+  bench->callback([bench, mb] {
+    if (bench->got_subcommand("kernels")) return;
+    run_model(*mb);
+  });
   auto a = std::make_shared<BenchArgs>();
   auto* cmd = bench->add_subcommand("kernels", "Time the tuned (or default) kernels and the machine's roofline");
   a->shapes.add_to(cmd);

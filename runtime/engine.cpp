@@ -229,6 +229,15 @@ std::size_t Engine::weight_bytes() const {
   return b;
 }
 
+std::size_t Engine::bytes_per_token() const {
+  std::size_t b = weight_bytes() + final_norm_.size() * sizeof(float);
+  b += !head_i8_.empty() ? head_i8_.size() + head_scale_.size() * sizeof(float)
+       : !embed_bf16_.empty() ? embed_bf16_.size() * sizeof(uint16_t) : embed_.size() * sizeof(float);
+  for (const Layer& L : layers_)
+    b += (L.input_norm.size() + L.attn_sub_norm.size() + L.post_attn_norm.size() + L.ffn_sub_norm.size()) * sizeof(float);
+  return b;
+}
+
 std::size_t Engine::memory_bytes() const {
   std::size_t b = weight_bytes() + embed_bf16_.size() * sizeof(uint16_t) + head_i8_.size() + head_scale_.size() * 4 +
                   (embed_.size() + final_norm_.size() + kcache_.size() + vcache_.size()) * sizeof(float);

@@ -42,6 +42,7 @@ class Engine {
 
   std::string kernel_summary() const;    // which kernel runs each projection shape
   std::size_t weight_bytes() const;      // packed ternary weights read per token
+  std::size_t bytes_per_token() const;   // everything a decode step streams: weights, head, norms
   std::size_t memory_bytes() const;      // weights, embedding, norms and KV cache as loaded
   const EngineProfile& profile() const { return prof_; }
 

@@ -142,6 +142,7 @@ TEST_F(CliTest, TuneThenExportImportRoundTrip) {
 
 #if TRINE_HAVE_JIT
 #include "model/npy.h"
+#include <nlohmann/json.hpp>
 #include "model/safetensors.h"
 
 namespace {
@@ -225,6 +226,23 @@ TEST_F(CliTest, Int8HeadIsCloseButLabelledLossy) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("(lossy)"), std::string::npos) << r.out;
   EXPECT_EQ(trine(fmt::format("run -m {} --ids 0 -n 1 --lm-head int4", m)).status, 1);
+}
+
+TEST_F(CliTest, BenchModelWritesEveryJsonField) {
+  ASSERT_EQ(trine(fmt::format("make-model --preset tiny --out {}", path("tiny"))).status, 0);
+  const CmdResult r = trine(fmt::format("bench -m {} --prompt 8 --gen 4 --reps 2 --json {} --object-cache {} --db {}",
+                                        path("tiny"), path("b.json"), path("obj"), path("t.db")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  std::ifstream in(path("b.json"));
+  const nlohmann::json j = nlohmann::json::parse(in);
+  for (const char* k : {"prefill_tok_s", "decode_ms_per_token", "weight_bytes_per_token", "peak_rss_bytes", "load_s"})
+    EXPECT_TRUE(j.contains(k)) << k;
+  EXPECT_GT(j["roofline"]["read_gbps"].get<double>(), 0);
+  EXPECT_EQ(j["decode_s_per_token"]["n"].get<int>(), 8);  // 4 tokens x 2 repetitions
+  EXPECT_GT(j["weight_bytes_per_token"].get<double>(), 4 * 7 * 256 * 256 / 4);  // at least the ternary weights
+  const CmdResult bad = trine(fmt::format("bench -m {} --prompt 600 --gen 4 --object-cache {}", path("tiny"), path("obj")));
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("exceed the context"), std::string::npos) << bad.out;
 }
 
 TEST_F(CliTest, ModelCommandsRejectBadInput) {

@@ -28,23 +28,40 @@ struct Layout {
   constexpr int64_t packed_bytes(int M, int K) const { return blocks(M) * block_bytes(K); }
 };
 
-// W is [M][K] with values in {-1, 0, +1}; out must hold packed_bytes(M, K) bytes.
+// W is [M][K] with values in {-1, 0, +1}; out must hold packed_bytes(M, K) bytes. Each byte's
+// row and k offsets within a chunk are tabulated once: packing the 2B4T model is on the load path.
 inline void pack(const int8_t* W, int M, int K, Layout lay, uint8_t* out) {
-  const int L = lay.lanes_per_row();
+  const int L = lay.lanes_per_row(), CK = lay.chunk_k();
   const int64_t nchunks = lay.chunks(K);
+  int row_of[64], koff[4][64];
+  for (int i = 0; i < lay.vb; ++i) {
+    const int lane = i / 4, j = i % 4;
+    row_of[i] = lane / L;
+    for (int p = 0; p < 4; ++p) koff[p][i] = p * 4 * L + (lane % L) * 4 + j;
+  }
   for (int64_t b = 0; b < lay.blocks(M); ++b) {
     uint8_t* blk = out + b * lay.block_bytes(K);
+    const bool full_rows = (b + 1) * lay.r <= M;
     for (int64_t c = 0; c < nchunks; ++c) {
-      for (int i = 0; i < lay.vb; ++i) {
-        const int lane = i / 4, j = i % 4;
-        const int64_t m = b * lay.r + lane / L;
+      const int64_t k0 = c * CK;
+      uint8_t* dst = blk + c * lay.vb;
+      if (full_rows && k0 + CK <= K) {
+        for (int i = 0; i < lay.vb; ++i) {
+          const int8_t* row = W + (b * lay.r + row_of[i]) * static_cast<int64_t>(K) + k0;
+          dst[i] = static_cast<uint8_t>((row[koff[0][i]] + 1) | (row[koff[1][i]] + 1) << 2 | (row[koff[2][i]] + 1) << 4 |
+                                        (row[koff[3][i]] + 1) << 6);
+        }
+        continue;
+      }
+      for (int i = 0; i < lay.vb; ++i) {  // a tail: out-of-range entries get code 1 (w = 0)
+        const int64_t m = b * lay.r + row_of[i];
         uint8_t byte = 0;
         for (int p = 0; p < 4; ++p) {
-          const int64_t k = c * lay.chunk_k() + p * 4 * L + (lane % L) * 4 + j;
+          const int64_t k = k0 + koff[p][i];
           const int code = (m < M && k < K) ? W[m * K + k] + 1 : 1;
           byte |= static_cast<uint8_t>(code << (2 * p));
         }
-        blk[c * lay.vb + i] = byte;
+        dst[i] = byte;
       }
     }
   }

@@ -1,0 +1,78 @@
+#include "bench/model_bench.h"
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "bench/roofline.h"
+#include "runtime/error.h"
+#include "runtime/measure.h"
+
+namespace trine::bench {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+nlohmann::json stats(const TimingStats& s) {
+  return {{"median", s.median_s}, {"p20", s.p20_s}, {"p80", s.p80_s}, {"min", s.min_s}, {"n", s.n}};
+}
+
+}  // namespace
+
+ModelBenchReport run_model_bench(Engine& engine, const HostInfo& host, int threads, const ModelBenchOptions& opt) {
+  if (opt.prompt < 1 || opt.gen < 1 || opt.reps < 1) throw Error("--prompt, --gen and --reps must be positive");
+  if (opt.prompt + opt.gen > engine.context_limit())
+    throw Error(fmt::format("--prompt {} + --gen {} exceed the context ({})", opt.prompt, opt.gen, engine.context_limit()));
+  ThreadPool probe_pool(threads);
+  ReadProbe probe(probe_pool, read_probe_bytes(host));
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> tok(0, engine.dims().vocab - 1);
+  std::vector<double> prefill, decode, bw;
+  std::vector<float> logits;
+  for (int r = 0; r < opt.reps; ++r) {
+    bw.push_back(probe.gbps());
+    std::vector<int> ids(static_cast<std::size_t>(opt.prompt));
+    for (int& id : ids) id = tok(rng);
+    engine.reset();
+    auto t0 = Clock::now();
+    engine.forward(ids.data(), opt.prompt, false, logits);
+    prefill.push_back(since(t0));
+    for (int g = 0; g < opt.gen; ++g) {
+      const int next = tok(rng);
+      t0 = Clock::now();
+      engine.forward(&next, 1, false, logits);
+      decode.push_back(since(t0));
+    }
+    bw.push_back(probe.gbps());
+  }
+  ModelBenchReport rep;
+  rep.threads = threads;
+  rep.prompt = opt.prompt;
+  rep.gen = opt.gen;
+  rep.prefill = summarize(prefill);
+  rep.decode_token = summarize(decode);
+  rep.read_gbps = summarize(bw);
+  rep.bytes_per_token = engine.bytes_per_token();
+  rep.memory_bytes = engine.memory_bytes();
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  rep.peak_rss_bytes = static_cast<std::size_t>(u.ru_maxrss) * 1024;
+  return rep;
+}
+
+nlohmann::json ModelBenchReport::to_json() const {
+  return {{"threads", threads}, {"prompt_tokens", prompt}, {"gen_tokens", gen}, {"load_s", load_s},
+          {"prefill_tok_s", prefill_tok_s()}, {"prefill_s", stats(prefill)},
+          {"decode_ms_per_token", decode_ms_per_token()}, {"decode_s_per_token", stats(decode_token)},
+          {"decode_tok_s", 1e3 / decode_ms_per_token()}, {"weight_bytes_per_token", bytes_per_token},
+          {"decode_floor_ms_per_token", floor_ms_per_token()}, {"memory_bytes", memory_bytes},
+          {"peak_rss_bytes", peak_rss_bytes},
+          {"roofline", {{"read_gbps", read_gbps.median_s}, {"read_gbps_p20", read_gbps.p20_s}, {"read_gbps_p80", read_gbps.p80_s}}}};
+}
+
+}  // namespace trine::bench
