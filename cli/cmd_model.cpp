@@ -115,8 +115,11 @@ void add_run(CLI::App& app) {
     std::vector<int> ids;
     if (!a->ids.empty()) {
       ids = parse_ids(a->ids);
+    } else if (lm.tok) {
+      ids = lm.tok->encode(a->prompt.empty() ? "Hello" : a->prompt, true);
     } else {
-      // No tokenizer is read yet: the prompt goes in as UTF-8 bytes after BOS, tokens come out as ids.
+      // A model without a tokenizer (the synthetic one): the prompt goes in as UTF-8 bytes after
+      // BOS, and tokens come out as ids.
       ids.push_back(lm.bos_id);
       for (unsigned char c : a->prompt.empty() ? std::string("Hello") : a->prompt) ids.push_back(c);
       fmt::print(stderr, "no tokenizer: prompt fed as {} byte ids; generated tokens shown as ids\n", ids.size());
@@ -128,21 +131,29 @@ void add_run(CLI::App& app) {
     lm.engine->forward(ids.data(), static_cast<int>(ids.size()), false, logits);
     const double prefill = since(t0);
     std::vector<int> history = ids;
+    std::optional<model::Tokenizer::StreamDecoder> text;
+    if (lm.tok) text.emplace(*lm.tok);
     const EngineProfile after_prefill = lm.engine->profile();
     int generated = 0;
     const auto t1 = Clock::now();
     for (; generated < a->n; ++generated) {
       const int next = sampler.sample(logits, history);
-      fmt::print("{} ", next);
-      std::fflush(stdout);
       history.push_back(next);
-      if (std::find(lm.stop_ids.begin(), lm.stop_ids.end(), next) != lm.stop_ids.end()) {
+      const bool stop = std::find(lm.stop_ids.begin(), lm.stop_ids.end(), next) != lm.stop_ids.end();
+      if (text) {
+        if (!stop) fmt::print("{}", text->push(next));
+      } else {
+        fmt::print("{} ", next);
+      }
+      std::fflush(stdout);
+      if (stop) {
         ++generated;
         break;
       }
       if (generated + 1 < a->n) lm.engine->forward(&next, 1, false, logits);
     }
     const double decode = since(t1);
+    if (text) fmt::print("{}", text->flush());
     const int decode_steps = std::max(1, generated - 1);  // the first token came from the prefill
     fmt::print("\n");
     fmt::print(stderr,

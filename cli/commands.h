@@ -10,6 +10,7 @@ void add_cache_command(CLI::App& app);
 void add_tune_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_model_commands(CLI::App& app);
+void add_text_commands(CLI::App& app);
 #endif
 
 }  // namespace trine::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   trine::cli::add_tune_command(app);
   trine::cli::add_bench_command(app);
   trine::cli::add_model_commands(app);
+  trine::cli::add_text_commands(app);
 #endif
   try {
     app.parse(argc, argv);

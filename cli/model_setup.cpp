@@ -24,6 +24,7 @@ void ModelArgs::add_to(CLI::App* cmd, bool model_required) {
   cmd->add_option("--db", db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
   cmd->add_option("--isa", isa, "Only kernels for this ISA: avx2, avxvnni, avx512vnni");
   cmd->add_option("--object-cache", object_cache, "Directory of compiled kernel objects");
+  cmd->add_option("--tokenizer", tokenizer, "tokenizer.json to use (default: the model's own)");
   cmd->add_option("--lm-head", lm_head, "full (exact, bf16 or fp32 as stored) or int8 (per-row scales; lossy)")
       ->capture_default_str();
 }
@@ -79,8 +80,27 @@ LoadedModel load_model(const ModelArgs& a) {
   o.lm_head_int8 = a.lm_head == "int8";
   lm.engine = std::make_unique<Engine>(std::move(weights), lm.context_length, *lm.provider, o);
   lm.stop_ids = stops;
+  lm.tok = find_tokenizer(lm.path, a.tokenizer);
   lm.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return lm;
+}
+
+std::optional<model::Tokenizer> find_tokenizer(const std::string& model_path, const std::string& explicit_file) {
+  namespace fs = std::filesystem;
+  if (!explicit_file.empty()) return model::Tokenizer::from_json_file(explicit_file);
+  if (fs::is_directory(model_path)) {
+    const fs::path j = fs::path(model_path) / "tokenizer.json";
+    if (fs::exists(j)) return model::Tokenizer::from_json_file(j.string());
+    return std::nullopt;
+  }
+  if (fs::is_regular_file(model_path)) {
+    const model::GgufFile f(model_path);
+    if (!f.has("tokenizer.ggml.tokens")) return std::nullopt;
+    model::GgufTokenizerData t = model::read_gguf_tokenizer(f);
+    return model::Tokenizer::from_vocab(std::move(t.tokens), std::move(t.merges), std::move(t.token_type), t.bos_id,
+                                        t.eos_id, t.pre.empty() ? "llama-bpe" : t.pre);
+  }
+  return std::nullopt;
 }
 
 std::vector<int> parse_ids(const std::string& text) {

@@ -9,6 +9,7 @@
 
 #include "codegen/jit_provider.h"
 #include "model/hf_config.h"
+#include "model/tokenizer.h"
 #include "runtime/engine.h"
 #include "runtime/tuning_db.h"
 
@@ -18,7 +19,7 @@ struct ModelArgs {
   std::string model;  // empty: the embedded synthetic 2B4T model
   int threads = 0;
   int ctx = 0;
-  std::string db, isa, object_cache, lm_head = "full";
+  std::string db, isa, object_cache, lm_head = "full", tokenizer;
   void add_to(CLI::App* cmd, bool model_required);
 };
 
@@ -32,7 +33,12 @@ struct LoadedModel {
   std::unique_ptr<Engine> engine;
   double load_seconds = 0;
   std::vector<int> stop_ids;  // eos and <|eot_id|> where the vocabulary has them
+  std::optional<model::Tokenizer> tok;  // --tokenizer, DIR/tokenizer.json, or the GGUF's own
 };
+
+// --tokenizer FILE, else DIR/tokenizer.json, else the tokenizer in a GGUF's metadata; none if
+// the model ships none (the synthetic model).
+std::optional<model::Tokenizer> find_tokenizer(const std::string& model_path, const std::string& explicit_file);
 
 LoadedModel load_model(const ModelArgs& a);
 // "0,5,7" -> ids; throws Error naming --ids.
