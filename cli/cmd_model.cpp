@@ -137,6 +137,7 @@ void add_run(CLI::App& app) {
     int generated = 0;
     const auto t1 = Clock::now();
     for (; generated < a->n; ++generated) {
+      mask_to_tokenizer(lm, logits);
       const int next = sampler.sample(logits, history);
       history.push_back(next);
       const bool stop = std::find(lm.stop_ids.begin(), lm.stop_ids.end(), next) != lm.stop_ids.end();

@@ -59,6 +59,7 @@ std::vector<int> generate(LoadedModel& lm, Sampler& sampler, std::vector<float>&
   model::Tokenizer::StreamDecoder out(*lm.tok);
   std::vector<int> made;
   for (int i = 0; i < limit; ++i) {
+    mask_to_tokenizer(lm, logits);
     const int next = sampler.sample(logits, history);
     history.push_back(next);
     made.push_back(next);

@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 
@@ -81,6 +82,9 @@ LoadedModel load_model(const ModelArgs& a) {
   lm.engine = std::make_unique<Engine>(std::move(weights), lm.context_length, *lm.provider, o);
   lm.stop_ids = stops;
   lm.tok = find_tokenizer(lm.path, a.tokenizer);
+  if (lm.tok && lm.tok->vocab_size() != lm.engine->dims().vocab)
+    fmt::print(stderr, "warning: the tokenizer has {} tokens but the model {}; sampling is limited to the tokenizer's ids\n",
+               lm.tok->vocab_size(), lm.engine->dims().vocab);
   lm.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return lm;
 }
@@ -101,6 +105,11 @@ std::optional<model::Tokenizer> find_tokenizer(const std::string& model_path, co
                                         t.eos_id, t.pre.empty() ? "llama-bpe" : t.pre);
   }
   return std::nullopt;
+}
+
+void mask_to_tokenizer(const LoadedModel& lm, std::vector<float>& logits) {
+  if (!lm.tok) return;
+  for (std::size_t v = static_cast<std::size_t>(lm.tok->vocab_size()); v < logits.size(); ++v) logits[v] = -INFINITY;
 }
 
 std::vector<int> parse_ids(const std::string& text) {

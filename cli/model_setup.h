@@ -38,6 +38,9 @@ struct LoadedModel {
 
 // --tokenizer FILE, else DIR/tokenizer.json, else the tokenizer in a GGUF's metadata; none if
 // the model ships none (the synthetic model).
+// Sampling must not pick an id the tokenizer cannot spell (a model padded past its tokenizer).
+void mask_to_tokenizer(const LoadedModel& lm, std::vector<float>& logits);
+
 std::optional<model::Tokenizer> find_tokenizer(const std::string& model_path, const std::string& explicit_file);
 
 LoadedModel load_model(const ModelArgs& a);

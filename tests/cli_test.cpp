@@ -245,6 +245,69 @@ TEST_F(CliTest, BenchModelWritesEveryJsonField) {
   EXPECT_NE(bad.out.find("exceed the context"), std::string::npos) << bad.out;
 }
 
+// A byte-level tokenizer.json small enough for the tiny model's 512-token vocabulary: the 256
+// byte pieces (GPT-2's byte-to-unicode spelling), no merges, and the LLaMA-3 special tokens.
+std::string tiny_tokenizer_json() {
+  std::vector<int> bs;
+  for (int b = '!'; b <= '~'; ++b) bs.push_back(b);
+  for (int b = 0xA1; b <= 0xAC; ++b) bs.push_back(b);
+  for (int b = 0xAE; b <= 0xFF; ++b) bs.push_back(b);
+  std::vector<int> cs = bs;
+  int extra = 0;
+  for (int b = 0; b < 256; ++b)
+    if (std::find(bs.begin(), bs.end(), b) == bs.end()) {
+      bs.push_back(b);
+      cs.push_back(256 + extra++);
+    }
+  nlohmann::json vocab = nlohmann::json::object();
+  for (size_t i = 0; i < bs.size(); ++i) {
+    std::string utf8;
+    const int c = cs[i];
+    if (c < 0x80) utf8 += static_cast<char>(c);
+    else {
+      utf8 += static_cast<char>(0xC0 | (c >> 6));
+      utf8 += static_cast<char>(0x80 | (c & 0x3F));
+    }
+    vocab[utf8] = bs[i];
+  }
+  nlohmann::json added = nlohmann::json::array();
+  int id = 256;
+  for (const char* t : {"<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>"})
+    added.push_back({{"id", id++}, {"content", t}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                     {"normalized", false}, {"special", true}});
+  const nlohmann::json j = {
+      {"version", "1.0"}, {"added_tokens", added}, {"normalizer", nullptr},
+      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}}},
+      {"post_processor", nullptr}, {"decoder", {{"type", "ByteLevel"}}},
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", nlohmann::json::array()}, {"ignore_merges", false}}}};
+  return j.dump();
+}
+
+TEST_F(CliTest, ChatKeepsTheCacheAcrossTurnsAndPerplexityIsFinite) {
+  ASSERT_EQ(trine(fmt::format("make-model --preset tiny --out {}", path("tiny"))).status, 0);
+  { std::ofstream f(path("tiny") + "/tokenizer.json"); f << tiny_tokenizer_json(); }
+  CmdResult r = trine(fmt::format("tokenize -m {} --no-bos \"hi!\"", path("tiny")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("104,105,33"), std::string::npos) << r.out;
+  { std::ofstream f(path("in.txt")); f << "hello\nand again\n/exit\n"; }
+  r = trine(fmt::format("chat -m {} -n 6 --object-cache {} < {}", path("tiny"), path("obj"), path("in.txt")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  size_t prompts = 0;
+  for (size_t p = r.out.find("> "); p != std::string::npos; p = r.out.find("> ", p + 2)) ++prompts;
+  EXPECT_EQ(prompts, 3u) << r.out;  // two turns answered, then /exit
+  { std::ofstream f(path("text.txt")); for (int i = 0; i < 20; ++i) f << "The quick brown fox jumps over the lazy dog. "; }
+  r = trine(fmt::format("perplexity -m {} -f {} --ctx 128 --object-cache {}", path("tiny"), path("text.txt"), path("obj")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  const size_t at = r.out.find("perplexity ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const double ppl = std::stod(r.out.substr(at + 11));
+  EXPECT_GT(ppl, 1.0);
+  EXPECT_TRUE(std::isfinite(ppl));
+  r = trine(fmt::format("perplexity -m {} -f {}", path("tiny"), path("missing.txt")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("missing.txt: cannot read"), std::string::npos) << r.out;
+}
+
 TEST_F(CliTest, ModelCommandsRejectBadInput) {
   CmdResult r = trine(fmt::format("logits -m {} --ids 1,x --out {}", path("nope"), path("l.npy")));
   EXPECT_EQ(r.status, 1);
