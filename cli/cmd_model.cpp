@@ -23,7 +23,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 void add_make_model(CLI::App& app) {
   struct A {
-    std::string preset = "tiny", out, format = "hf";
+    std::string preset = "tiny", out, format = "hf", tokenizer;
     uint64_t seed = 1;
   };
   auto a = std::make_shared<A>();
@@ -33,13 +33,22 @@ void add_make_model(CLI::App& app) {
   cmd->add_option("--format", a->format, "hf (packed safetensors + config.json) or gguf (DIR/model.gguf, I2_S)")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--tokenizer", a->tokenizer, "tokenizer.json to ship with the model (copied, or into the GGUF metadata)");
   cmd->callback([a] {
     if (a->format != "hf" && a->format != "gguf")
       throw Error(fmt::format("--format '{}': expected hf or gguf", a->format));
     const auto t0 = Clock::now();
     const model::BitNetConfig cfg = model::synthetic_config(a->preset);
+    std::optional<model::GgufTokenizerData> tok;
+    if (!a->tokenizer.empty()) {
+      tok = model::gguf_tokenizer_from_json(a->tokenizer);  // also validates it before anything is written
+      if (static_cast<int>(tok->tokens.size()) > cfg.vocab_size)
+        throw Error(fmt::format("--tokenizer {}: {} tokens do not fit the model's vocabulary of {}", a->tokenizer,
+                                tok->tokens.size(), cfg.vocab_size));
+    }
     if (a->format == "hf") {
       model::write_synthetic_hf(cfg, a->out, a->seed);
+      if (tok) std::filesystem::copy_file(a->tokenizer, std::filesystem::path(a->out) / "tokenizer.json");
     } else {
       const std::string gguf = (std::filesystem::path(a->out) / "model.gguf").string();
       if (std::filesystem::exists(gguf)) throw Error(fmt::format("{}: already exists; choose an empty directory", gguf));
@@ -49,7 +58,13 @@ void add_make_model(CLI::App& app) {
       model::GgufWriteOptions o;
       o.context_length = cfg.max_position_embeddings;
       o.name = "trine synthetic " + a->preset;
-      model::write_gguf_model(model::load_hf_model(tmp), gguf, nullptr, o);
+      // GGUF stores one piece per vocabulary id: pad a smaller tokenizer with unused pieces.
+      if (tok)
+        for (int i = static_cast<int>(tok->tokens.size()); i < cfg.vocab_size; ++i) {
+          tok->tokens.push_back(fmt::format("<|trine_unused_{}|>", i));
+          tok->token_type.push_back(5);
+        }
+      model::write_gguf_model(model::load_hf_model(tmp), gguf, tok ? &*tok : nullptr, o);
       std::filesystem::remove_all(tmp);
     }
     fmt::print("wrote {} model ({}) to {} in {:.1f} s\n", a->preset, a->format, a->out, since(t0));

@@ -181,3 +181,11 @@ void write_gguf_model(const ModelWeights& m, const std::string& path, const Gguf
                       const GgufWriteOptions& opt = {});
 
 }  // namespace trine::model
+
+namespace trine::model {
+
+// tokenizer.json (byte-level BPE) as GGUF tokenizer metadata: pieces by id, merges by rank,
+// special added tokens as control tokens, LLaMA-3 pre-tokenizer. Throws naming the file.
+GgufTokenizerData gguf_tokenizer_from_json(const std::string& path);
+
+}  // namespace trine::model

@@ -308,6 +308,23 @@ TEST_F(CliTest, ChatKeepsTheCacheAcrossTurnsAndPerplexityIsFinite) {
   EXPECT_NE(r.out.find("missing.txt: cannot read"), std::string::npos) << r.out;
 }
 
+TEST_F(CliTest, MakeModelShipsTheTokenizerInBothFormats) {
+  { std::ofstream f(path("tok.json")); f << tiny_tokenizer_json(); }
+  ASSERT_EQ(trine(fmt::format("make-model --preset tiny --tokenizer {} --out {}", path("tok.json"), path("hf"))).status, 0);
+  const CmdResult g = trine(fmt::format("make-model --preset tiny --format gguf --tokenizer {} --out {}", path("tok.json"), path("gg")));
+  ASSERT_EQ(g.status, 0) << g.out;
+  const CmdResult a = trine(fmt::format("tokenize -m {} \"hi <|eot_id|>!\"", path("hf")));
+  const CmdResult b = trine(fmt::format("tokenize -m {}/model.gguf \"hi <|eot_id|>!\"", path("gg")));
+  ASSERT_EQ(a.status, 0) << a.out;
+  ASSERT_EQ(b.status, 0) << b.out;
+  EXPECT_EQ(a.out, "256,104,105,32,258,33\n");
+  EXPECT_EQ(a.out, b.out);
+  const CmdResult bad = trine(fmt::format("make-model --preset tiny --tokenizer {} --out {}", path("missing.json"), path("x")));
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("missing.json: cannot read"), std::string::npos) << bad.out;
+  EXPECT_FALSE(fs::exists(path("x") + "/model.safetensors"));
+}
+
 TEST_F(CliTest, ModelCommandsRejectBadInput) {
   CmdResult r = trine(fmt::format("logits -m {} --ids 1,x --out {}", path("nope"), path("l.npy")));
   EXPECT_EQ(r.status, 1);
