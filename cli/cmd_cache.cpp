@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "model/json_file.h"
 #include "runtime/error.h"
 
 namespace trine::cli {
@@ -40,14 +41,7 @@ void export_to(const std::string& db_path, const std::string& file) {
 }
 
 void import_from(const std::string& db_path, const std::string& file) {
-  std::ifstream in(file);
-  if (!in) throw Error(fmt::format("cannot read {}", file));
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", file, e.what()));
-  }
+  const nlohmann::json doc = model::read_json_file(file);
   auto db = open_db(db_path);
   try {
     const int n = db->import_json(doc);

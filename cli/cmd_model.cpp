@@ -146,32 +146,11 @@ void add_run(CLI::App& app) {
     lm.engine->forward(ids.data(), static_cast<int>(ids.size()), false, logits);
     const double prefill = since(t0);
     std::vector<int> history = ids;
-    std::optional<model::Tokenizer::StreamDecoder> text;
-    if (lm.tok) text.emplace(*lm.tok);
     const EngineProfile after_prefill = lm.engine->profile();
-    int generated = 0;
     const auto t1 = Clock::now();
-    for (; generated < a->n; ++generated) {
-      mask_to_tokenizer(lm, logits);
-      const int next = sampler.sample(logits, history);
-      history.push_back(next);
-      const bool stop = std::find(lm.stop_ids.begin(), lm.stop_ids.end(), next) != lm.stop_ids.end();
-      if (text) {
-        if (!stop) fmt::print("{}", text->push(next));
-      } else {
-        fmt::print("{} ", next);
-      }
-      std::fflush(stdout);
-      if (stop) {
-        ++generated;
-        break;
-      }
-      if (generated + 1 < a->n) lm.engine->forward(&next, 1, false, logits);
-    }
+    const int generated = static_cast<int>(generate(lm, sampler, logits, history, a->n, false).size());
     const double decode = since(t1);
-    if (text) fmt::print("{}", text->flush());
     const int decode_steps = std::max(1, generated - 1);  // the first token came from the prefill
-    fmt::print("\n");
     fmt::print(stderr,
                "load {:.2f} s | prompt {} tokens, {:.1f} tok/s | decode {} tokens, {:.1f} tok/s, {:.1f} ms/token | "
                "peak RSS {:.2f} GiB\n",

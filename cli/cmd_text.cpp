@@ -53,25 +53,6 @@ void add_tokenize(CLI::App& app) {
   });
 }
 
-// Generates until a stop token or the limit, streaming text; returns the ids it produced.
-std::vector<int> generate(LoadedModel& lm, Sampler& sampler, std::vector<float>& logits, std::vector<int>& history,
-                          int limit) {
-  model::Tokenizer::StreamDecoder out(*lm.tok);
-  std::vector<int> made;
-  for (int i = 0; i < limit; ++i) {
-    mask_to_tokenizer(lm, logits);
-    const int next = sampler.sample(logits, history);
-    history.push_back(next);
-    made.push_back(next);
-    lm.engine->forward(&next, 1, false, logits);  // the cache holds every token said so far
-    if (std::find(lm.stop_ids.begin(), lm.stop_ids.end(), next) != lm.stop_ids.end()) break;
-    fmt::print("{}", out.push(next));
-    std::fflush(stdout);
-  }
-  fmt::print("{}\n", out.flush());
-  return made;
-}
-
 void add_chat(CLI::App& app) {
   struct A {
     ModelArgs m;
@@ -113,7 +94,7 @@ void add_chat(CLI::App& app) {
       }
       lm.engine->forward(ids.data(), static_cast<int>(ids.size()), false, logits);
       history.insert(history.end(), ids.begin(), ids.end());
-      const std::vector<int> reply = generate(lm, sampler, logits, history, a->n);
+      const std::vector<int> reply = generate(lm, sampler, logits, history, a->n, true);
       // A reply cut off by -n still closes its turn, as the template expects.
       if (eot && (reply.empty() || reply.back() != *eot)) lm.engine->forward(&*eot, 1, false, logits);
       first = false;

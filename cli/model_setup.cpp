@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <chrono>
@@ -110,6 +111,28 @@ std::optional<model::Tokenizer> find_tokenizer(const std::string& model_path, co
 void mask_to_tokenizer(const LoadedModel& lm, std::vector<float>& logits) {
   if (!lm.tok) return;
   for (std::size_t v = static_cast<std::size_t>(lm.tok->vocab_size()); v < logits.size(); ++v) logits[v] = -INFINITY;
+}
+
+std::vector<int> generate(LoadedModel& lm, Sampler& sampler, std::vector<float>& logits, std::vector<int>& history,
+                          int limit, bool feed_last) {
+  std::optional<model::Tokenizer::StreamDecoder> text;
+  if (lm.tok) text.emplace(*lm.tok);
+  std::vector<int> made;
+  for (int i = 0; i < limit; ++i) {
+    mask_to_tokenizer(lm, logits);
+    const int next = sampler.sample(logits, history);
+    history.push_back(next);
+    made.push_back(next);
+    const bool stop = std::find(lm.stop_ids.begin(), lm.stop_ids.end(), next) != lm.stop_ids.end();
+    if (!text) fmt::print("{} ", next);
+    else if (!stop) fmt::print("{}", text->push(next));
+    std::fflush(stdout);
+    if (feed_last || (!stop && i + 1 < limit)) lm.engine->forward(&next, 1, false, logits);
+    if (stop) break;
+  }
+  if (text) fmt::print("{}", text->flush());
+  fmt::print("\n");
+  return made;
 }
 
 std::vector<int> parse_ids(const std::string& text) {

@@ -11,6 +11,7 @@
 #include "model/hf_config.h"
 #include "model/tokenizer.h"
 #include "runtime/engine.h"
+#include "runtime/sampler.h"
 #include "runtime/tuning_db.h"
 
 namespace trine::cli {
@@ -40,6 +41,12 @@ struct LoadedModel {
 // the model ships none (the synthetic model).
 // Sampling must not pick an id the tokenizer cannot spell (a model padded past its tokenizer).
 void mask_to_tokenizer(const LoadedModel& lm, std::vector<float>& logits);
+
+// Samples up to `limit` tokens after `logits`, streaming them (text with a tokenizer, else ids)
+// until a stop token. Each token is fed back so the cache holds it; with feed_last false the
+// final one is not, since nothing will be generated after it. Returns the tokens sampled.
+std::vector<int> generate(LoadedModel& lm, Sampler& sampler, std::vector<float>& logits, std::vector<int>& history,
+                          int limit, bool feed_last);
 
 std::optional<model::Tokenizer> find_tokenizer(const std::string& model_path, const std::string& explicit_file);
 

@@ -29,7 +29,6 @@ class KernelCompiler {
   // list gives the same translation units and hits the object cache.
   void compile(const Family& family, const std::vector<Candidate>& cands, const Progress& progress = {});
   const Compiled& get(const Candidate& cand) const;  // after compile()
-  jit::Jit& jit() { return jit_; }
 
  private:
   void compile_batch(const Family& family, const std::vector<Candidate>& batch);

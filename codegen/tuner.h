@@ -62,7 +62,6 @@ class Tuner {
   std::vector<TuneResult> tune(const TuneOptions& opt, const TuneProgress& progress = {});
 
  private:
-  struct Deadline;
   std::optional<TuneResult> from_db(const TuneKey& key, const Shape& s, Isa isa,
                                     const std::vector<const Family*>& fams);
   TuneResult tune_one(const Shape& s, Isa isa, const TuneOptions& opt, const std::vector<const Family*>& fams,

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/mapped_file.h"
 #include "runtime/model_weights.h"
 
 namespace trine::model {
@@ -60,7 +61,6 @@ struct GgufTensorInfo {
 class GgufFile {
  public:
   explicit GgufFile(const std::string& path);  // maps and validates; throws Error naming the path
-  ~GgufFile();
   GgufFile(const GgufFile&) = delete;
   GgufFile& operator=(const GgufFile&) = delete;
 
@@ -93,8 +93,7 @@ class GgufFile {
   void parse();
   void place_tensors(const uint8_t* base);
   std::string path_;
-  void* map_ = nullptr;
-  std::size_t size_ = 0;
+  MappedFile file_;
   uint32_t version_ = 0, alignment_ = 32;
   uint64_t data_offset_ = 0;
   std::vector<std::string> key_order_;

@@ -1,9 +1,5 @@
 // GGUF reading: the header, metadata and tensor infos are parsed once at open with every length
 // checked against the mapped file, so later accesses can trust offsets and sizes.
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -287,38 +283,13 @@ std::string GgufTensorInfo::describe() const {
 
 // ---- the file ----
 
-GgufFile::GgufFile(const std::string& path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(fmt::format("{}: not a regular file", path));
-  }
-  size_ = static_cast<std::size_t>(st.st_size);
-  if (size_ > 0) {
-    map_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (map_ == MAP_FAILED) map_ = nullptr;
-  }
-  const int map_errno = errno;
-  ::close(fd);
-  if (size_ > 0 && !map_) throw Error(fmt::format("{}: cannot map: {}", path, std::strerror(map_errno)));
-  try {
-    parse();
-  } catch (...) {
-    if (map_) ::munmap(map_, size_);
-    throw;
-  }
-}
-
-GgufFile::~GgufFile() {
-  if (map_) ::munmap(map_, size_);
-}
+GgufFile::GgufFile(const std::string& path) : path_(path), file_(path) { parse(); }
 
 void GgufFile::parse() {
-  const auto* base = static_cast<const uint8_t*>(map_);
-  Cursor c(base, size_, path_);
-  version_ = read_version(c, base, size_, path_);
+  const uint8_t* base = file_.data();
+  const std::size_t size = file_.size();
+  Cursor c(base, size, path_);
+  version_ = read_version(c, base, size, path_);
   const uint64_t n_tensors = c.read<uint64_t>("tensor count"), n_kv = c.read<uint64_t>("metadata count");
   // No reserve from these counts: a corrupt count then ends in a truncation error, not an allocation.
   for (uint64_t i = 0; i < n_kv; ++i) {
@@ -345,7 +316,7 @@ void GgufFile::parse() {
 }
 
 void GgufFile::place_tensors(const uint8_t* base) {
-  const uint64_t data_size = size_ > data_offset_ ? size_ - data_offset_ : 0;
+  const uint64_t data_size = file_.size() > data_offset_ ? file_.size() - data_offset_ : 0;
   for (GgufTensorInfo& t : tensors_) {
     if (t.offset % alignment_ != 0)
       throw Error(fmt::format("{}: tensor {}: data offset {} is not a multiple of the alignment {}", path_,

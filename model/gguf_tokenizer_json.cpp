@@ -1,22 +1,14 @@
-#include <fstream>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "model/gguf.h"
+#include "model/json_file.h"
 #include "runtime/error.h"
 
 namespace trine::model {
 
 GgufTokenizerData gguf_tokenizer_from_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(fmt::format("{}: cannot read", path));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: malformed JSON: {}", path, e.what()));
-  }
+  const nlohmann::json j = read_json_file(path);
   if (!j.contains("model") || !j["model"].contains("vocab") || !j["model"]["vocab"].is_object())
     throw Error(fmt::format("{}: no model.vocab object", path));
   GgufTokenizerData t;

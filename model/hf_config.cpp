@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "model/json_file.h"
 #include "runtime/error.h"
 
 namespace trine::model {
@@ -29,14 +30,7 @@ T field(const nlohmann::json& j, const std::string& file, const char* name, std:
 
 HfConfig load_hf_config(const std::string& dir) {
   const std::string file = (std::filesystem::path(dir) / "config.json").string();
-  std::ifstream in(file);
-  if (!in) throw Error(fmt::format("{}: cannot read", file));
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("{}: malformed JSON: {}", file, e.what()));
-  }
+  const nlohmann::json j = read_json_file(file);
   HfConfig c;
   BitNetConfig& m = c.model;
   m.vocab_size = field<int>(j, file, "vocab_size");

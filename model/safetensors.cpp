@@ -1,18 +1,14 @@
 #include "model/safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "model/json_file.h"
 #include "runtime/error.h"
 
 namespace trine::model {
@@ -81,26 +77,11 @@ std::string TensorView::describe() const {
   return fmt::format("{} [{}] {} in {}", name, fmt::join(shape, ", "), dtype_name(dtype), file);
 }
 
-SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw Error(fmt::format("{}: not a regular file", path));
-  }
-  size_ = static_cast<std::size_t>(st.st_size);
-  if (size_ < 8) {
-    ::close(fd);
+SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path), file_(path) {
+  size_ = file_.size();
+  if (size_ < 8)
     throw Error(fmt::format("{}: truncated safetensors file ({} bytes, the header length alone is 8)", path, size_));
-  }
-  map_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-  ::close(fd);
-  if (map_ == MAP_FAILED) {
-    map_ = nullptr;
-    throw Error(fmt::format("{}: cannot map: {}", path, std::strerror(errno)));
-  }
-  const auto* base = static_cast<const uint8_t*>(map_);
+  const uint8_t* base = file_.data();
   uint64_t hlen = 0;
   std::memcpy(&hlen, base, 8);
   if (hlen > size_ - 8) throw Error(fmt::format("{}: header length {} runs past the end of the file ({} bytes)", path, hlen, size_));
@@ -142,23 +123,13 @@ SafetensorsFile::SafetensorsFile(const std::string& path) : path_(path) {
   }
 }
 
-SafetensorsFile::~SafetensorsFile() {
-  if (map_) ::munmap(map_, size_);
-}
-
 Checkpoint::Checkpoint(const std::string& path) : path_(path) {
   std::vector<std::string> shards;
   if (fs::is_directory(path)) {
     const fs::path index = fs::path(path) / "model.safetensors.index.json";
     const fs::path single = fs::path(path) / "model.safetensors";
     if (fs::exists(index)) {
-      std::ifstream in(index);
-      nlohmann::json j;
-      try {
-        j = nlohmann::json::parse(in);
-      } catch (const nlohmann::json::exception& e) {
-        throw Error(fmt::format("{}: malformed JSON: {}", index.string(), e.what()));
-      }
+      const nlohmann::json j = read_json_file(index.string());
       if (!j.contains("weight_map") || !j["weight_map"].is_object())
         throw Error(fmt::format("{}: no weight_map object", index.string()));
       for (const auto& [tensor, file] : j["weight_map"].items()) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "model/mapped_file.h"
+
 namespace trine::model {
 
 enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL };
@@ -27,7 +29,6 @@ struct TensorView {
 class SafetensorsFile {
  public:
   explicit SafetensorsFile(const std::string& path);  // throws Error naming the path
-  ~SafetensorsFile();
   SafetensorsFile(const SafetensorsFile&) = delete;
   SafetensorsFile& operator=(const SafetensorsFile&) = delete;
   const std::string& path() const { return path_; }
@@ -35,7 +36,7 @@ class SafetensorsFile {
 
  private:
   std::string path_;
-  void* map_ = nullptr;
+  MappedFile file_;
   std::size_t size_ = 0;
   std::map<std::string, TensorView> tensors_;
 };

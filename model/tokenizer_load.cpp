@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "model/json_file.h"
 #include "model/tokenizer.h"
 #include "model/tokenizer_impl.h"
 #include "runtime/error.h"
@@ -73,16 +74,6 @@ std::shared_ptr<Tokenizer::Impl> build_impl(std::vector<VocabEntry> vocab,
 }
 
 namespace {
-
-json read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open", path));
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: not valid JSON: {}", path, e.what()));
-  }
-}
 
 // Both spellings HF has written: "a b" (a piece never holds a space, since space is "Ġ") and,
 // in newer files, ["a", "b"].
@@ -166,7 +157,7 @@ std::optional<std::string> config_token(const json& cfg, const char* key) {
 }  // namespace
 
 Tokenizer Tokenizer::from_json_file(const std::string& path) {
-  const json j = read_json(path);
+  const json j = read_json_file(path);
   try {
     if (!j.is_object()) throw Error(fmt::format("{}: not a tokenizer.json (top level is not an object)", path));
     if (!j.contains("model") || !j["model"].is_object())
@@ -225,7 +216,7 @@ Tokenizer Tokenizer::from_json_file(const std::string& path) {
     std::optional<std::string> bos_name, eos_name;
     const auto cfg_path = std::filesystem::path(path).parent_path() / "tokenizer_config.json";
     if (std::filesystem::exists(cfg_path)) {
-      const json cfg = read_json(cfg_path.string());
+      const json cfg = read_json_file(cfg_path.string());
       if (cfg.is_object()) bos_name = config_token(cfg, "bos_token"), eos_name = config_token(cfg, "eos_token");
     }
     if (const json* tp = template_processing(j)) {

@@ -146,13 +146,14 @@ void Engine::forward(const int* ids, int n, bool all_logits, std::vector<float>&
   const EngineProfile before = prof_;
   const int H = dims_.hidden, I = dims_.inter, hd = dims_.head_dim;
   const int qdim = dims_.heads * hd, kvdim = dims_.kv_heads * hd;
-  std::vector<float> x(static_cast<std::size_t>(n) * H), h(x.size()), q, k, v, o, g, u, attn, mlp;
+  auto& [x, h, q, k, v, o, g, u, attn, mlp, acts] = buf_;
+  x.resize(static_cast<std::size_t>(n) * H);
+  h.resize(x.size());
   for (int t = 0; t < n; ++t) {
     if (ids[t] < 0 || ids[t] >= dims_.vocab)
       throw Error(fmt::format("token id {} is outside the vocabulary (0..{})", ids[t], dims_.vocab - 1));
     embed_row(ids[t], &x[static_cast<std::size_t>(t) * H]);
   }
-  QuantizedActs acts;
   for (int l = 0; l < dims_.layers; ++l) {
     Layer& L = layers_[l];
     for (int t = 0; t < n; ++t) rmsnorm_f32(&x[t * H], L.input_norm.data(), dims_.eps, H, &h[t * H]);

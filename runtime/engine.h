@@ -67,6 +67,11 @@ class Engine {
   std::vector<Layer> layers_;
   std::vector<float> kcache_, vcache_;  // [layer][ctx][kv_dim], post-RoPE keys
   GemmWorkspace ws_;
+  // Activations of the current call, kept so decoding one token after another allocates nothing.
+  struct Buffers {
+    std::vector<float> x, h, q, k, v, o, g, u, attn, mlp;
+    QuantizedActs acts;
+  } buf_;
   EngineProfile prof_;
 };
 

@@ -118,7 +118,9 @@ TEST_P(EngineOracle, GreedyTokensAndTeacherForcedSteps) {
   for (size_t i = 0; i < greedy.size(); ++i) {
     steps.insert(steps.end(), logits.begin(), logits.end());
     const int pick = static_cast<int>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    if (static_cast<int>(i) < robust) EXPECT_EQ(pick, greedy[i]) << "greedy step " << i;
+    if (static_cast<int>(i) < robust) {
+      EXPECT_EQ(pick, greedy[i]) << "greedy step " << i;
+    }
     e->forward(&greedy[i], 1, false, logits);  // teacher forcing beyond the robust prefix
   }
   const Compare c = compare(steps, want, V);
