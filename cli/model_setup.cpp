@@ -132,6 +132,7 @@ std::vector<int> generate(LoadedModel& lm, Sampler& sampler, std::vector<float>&
   }
   if (text) fmt::print("{}", text->flush());
   fmt::print("\n");
+  std::fflush(stdout);  // before the statistics that follow on stderr
   return made;
 }
 
