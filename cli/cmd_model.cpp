@@ -12,6 +12,7 @@
 #include "model/hf_loader.h"
 #include "model/npy.h"
 #include "model/synthetic.h"
+#include "runtime/error.h"
 #include "runtime/sampler.h"
 
 namespace trine::cli {

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/model_setup.h"
+#include "runtime/error.h"
 #include "runtime/sampler.h"
 
 namespace trine::cli {

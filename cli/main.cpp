@@ -12,11 +12,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   trine::cli::add_info_command(app);
   trine::cli::add_cache_command(app);
+#if TRINE_HAVE_KERNELS
+  trine::cli::add_model_commands(app);
+  trine::cli::add_text_commands(app);
+  trine::cli::add_kernels_command(app);
+#endif
 #if TRINE_HAVE_JIT
   trine::cli::add_tune_command(app);
   trine::cli::add_bench_command(app);
-  trine::cli::add_model_commands(app);
-  trine::cli::add_text_commands(app);
+  trine::cli::add_aot_command(app);
 #endif
   try {
     app.parse(argc, argv);

@@ -11,9 +11,11 @@
 #include <fmt/format.h>
 
 #include "cli/common.h"
+#include "cli/kernel_backend.h"
 #include "model/gguf.h"
 #include "model/hf_loader.h"
 #include "model/synthetic.h"
+#include "runtime/error.h"
 
 namespace trine::cli {
 
@@ -23,9 +25,11 @@ void ModelArgs::add_to(CLI::App* cmd, bool model_required) {
   if (model_required) m->required();
   cmd->add_option("--threads", threads, "Threads (default: all CPUs)");
   cmd->add_option("--ctx", ctx, "Context length (default: the model's, 4096 for 2B4T)");
+#if TRINE_HAVE_JIT
   cmd->add_option("--db", db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
-  cmd->add_option("--isa", isa, "Only kernels for this ISA: avx2, avxvnni, avx512vnni");
   cmd->add_option("--object-cache", object_cache, "Directory of compiled kernel objects");
+#endif
+  cmd->add_option("--isa", isa, "Only kernels for this ISA: avx2, avxvnni, avx512vnni");
   cmd->add_option("--tokenizer", tokenizer, "tokenizer.json to use (default: the model's own)");
   cmd->add_option("--lm-head", lm_head, "full (exact, bf16 or fp32 as stored) or int8 (per-row scales; lossy)")
       ->capture_default_str();
@@ -70,10 +74,7 @@ LoadedModel load_model(const ModelArgs& a) {
     throw Error(fmt::format("-m {}: no such model (expected a checkpoint directory or a .gguf file)", lm.path));
   }
   if (weights.dims.vocab > 128009) stops.push_back(128009);  // <|eot_id|>
-  const HostInfo& host = host_info();
-  lm.db = open_db(a.db);
-  lm.compilers = std::make_unique<codegen::CompilerSet>(a.object_cache.empty() ? jit::Jit::default_cache_dir() : a.object_cache);
-  lm.provider = std::make_unique<codegen::JitKernelProvider>(*lm.compilers, lm.db.get(), host, pick_isas(a.isa, host, false));
+  lm.provider = make_kernel_provider(a);
   EngineOptions o;
   o.threads = threads;
   o.max_context = a.ctx;

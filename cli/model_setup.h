@@ -7,7 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "codegen/jit_provider.h"
+#include "runtime/kernel_provider.h"
 #include "model/hf_config.h"
 #include "model/tokenizer.h"
 #include "runtime/engine.h"
@@ -28,9 +28,7 @@ struct LoadedModel {
   std::string path;
   bool synthetic = false;
   int bos_id = 0, context_length = 0;
-  std::unique_ptr<TuningDb> db;
-  std::unique_ptr<codegen::CompilerSet> compilers;
-  std::unique_ptr<codegen::JitKernelProvider> provider;
+  std::unique_ptr<KernelProvider> provider;
   std::unique_ptr<Engine> engine;
   double load_seconds = 0;
   std::vector<int> stop_ids;  // eos and <|eot_id|> where the vocabulary has them

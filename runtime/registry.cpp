@@ -1,5 +1,7 @@
 #include "runtime/registry.h"
 
+#include <fmt/format.h>
+
 #include "runtime/error.h"
 
 namespace trine {
@@ -15,6 +17,25 @@ KernelChoice select_kernel(const TuningDb* db, const TuneKey& key, const std::ve
   }
   const Isa isa = isas.front();
   return KernelChoice{"mad", isa, mad_default(isa, op_for_tokens(key.N)).str(), std::nullopt};
+}
+
+namespace {
+
+void require_known_family(const std::string& family) {
+  if (family != "mad") throw Error(fmt::format("unknown kernel family '{}'", family));
+}
+
+}  // namespace
+
+std::string kernel_layout_key(const std::string& family, Isa isa, const std::string& config) {
+  require_known_family(family);
+  const mad::Layout lay = MadConfig::parse(isa, config).layout();
+  return fmt::format("mad/vb{}/r{}", lay.vb, lay.r);
+}
+
+PackedWeights pack_for_kernel(const std::string& family, Isa isa, const std::string& config, const TernaryMatrix& W) {
+  require_known_family(family);
+  return pack_mad(W, MadConfig::parse(isa, config).layout());
 }
 
 }  // namespace trine

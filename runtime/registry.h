@@ -8,6 +8,7 @@
 
 #include "runtime/isa.h"
 #include "runtime/kernel_spec.h"
+#include "runtime/packed_weights.h"
 #include "runtime/tuning_db.h"
 
 namespace trine {
@@ -22,5 +23,11 @@ struct KernelChoice {
 
 // key.isa is ignored: every ISA in `isas` (most capable first) is considered.
 KernelChoice select_kernel(const TuningDb* db, const TuneKey& key, const std::vector<Isa>& isas);
+
+// The packed-weight layout a kernel reads: kernels with equal keys share one packed copy, so a
+// prefill kernel can read the copy its decode kernel streams. Throws Error for an unknown family
+// or a malformed config.
+std::string kernel_layout_key(const std::string& family, Isa isa, const std::string& config);
+PackedWeights pack_for_kernel(const std::string& family, Isa isa, const std::string& config, const TernaryMatrix& W);
 
 }  // namespace trine

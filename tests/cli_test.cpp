@@ -13,37 +13,17 @@
 
 #include <fmt/format.h>
 
+#include "tests/cli_runner.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CmdResult {
-  int status = -1;
-  std::string out;  // stdout and stderr together
-};
+using trine::testing::CmdResult;
 
-CmdResult trine(const std::string& args) {
-  CmdResult r;
-  const std::string cmd = fmt::format("{} {} 2>&1", TRINE_BINARY, args);
-  FILE* p = popen(cmd.c_str(), "r");
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int st = pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+CmdResult trine(const std::string& args) { return trine::testing::run_trine(args); }
 
-class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / fmt::format("trine_cli_test_{}", getpid());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  fs::path dir_;
-};
+using CliTest = trine::testing::TempDirTest;
 
 TEST_F(CliTest, InfoShowsFingerprintAndIsas) {
   const CmdResult r = trine("info --json");
