@@ -18,6 +18,7 @@ const char* traits_name(Isa isa) {
     case Isa::avx2: return "Avx2";
     case Isa::avxvnni: return "AvxVnni";
     case Isa::avx512vnni: return "Avx512Vnni";
+    case Isa::neondot: return "NeonDot";
   }
   return "";
 }
@@ -27,9 +28,15 @@ const char* traits_name(Isa isa) {
 std::vector<MadConfig> enumerate(Isa isa, Op op) {
   const int lanes = vector_bytes(isa) / 4;
   std::vector<int> rs, mbs{1, 2, 4}, nts, kus, pfs, kbs, splits, decs{0};
-  if (isa != Isa::avx2) decs.push_back(1);
-  for (int r : {1, 4, 8, 16})
-    if (r <= lanes && (op == Op::gemv || r >= 8)) rs.push_back(r);
+  if (isa != Isa::avx2 && isa != Isa::neondot) decs.push_back(1);
+  if (isa == Isa::neondot) {
+    // Four lanes: every row split is cheap, and a whole-vector activation load (r = 1) costs no
+    // more than a broadcast, so prefill keeps all three too.
+    rs = {1, 2, 4};
+  } else {
+    for (int r : {1, 4, 8, 16})
+      if (r <= lanes && (op == Op::gemv || r >= 8)) rs.push_back(r);
+  }
   if (op == Op::gemv) {
     nts = {1}; kus = {1, 2}; pfs = {0, 512, 2048}; kbs = {0}; splits = {0, 1, 2};
   } else {

@@ -22,6 +22,7 @@ bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(
 bool beyond_cap(std::string_view feature, Isa cap) {
   switch (cap) {
     case Isa::avx512vnni:
+    case Isa::neondot:  // the top of its architecture; an x86 host never has it usable
       return false;
     case Isa::avxvnni:
       return starts_with(feature, "avx512") || starts_with(feature, "amx");

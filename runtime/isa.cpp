@@ -15,16 +15,19 @@ namespace {
 struct IsaEntry {
   Isa isa;
   const char* name;
+  bool arm;  // ISAs compare by capability only within one architecture
   std::vector<std::string> features;
 };
 
 const std::vector<IsaEntry>& isa_table() {
   static const std::vector<IsaEntry> table = {
-      {Isa::avx2, "avx2", {"avx2", "fma"}},
-      {Isa::avxvnni, "avxvnni", {"avx2", "fma", "avxvnni"}},
+      {Isa::avx2, "avx2", false, {"avx2", "fma"}},
+      {Isa::avxvnni, "avxvnni", false, {"avx2", "fma", "avxvnni"}},
       {Isa::avx512vnni,
        "avx512vnni",
+       false,
        {"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512vnni"}},
+      {Isa::neondot, "neondot", true, {"asimd", "asimddp"}},
   };
   return table;
 }
@@ -57,7 +60,7 @@ std::optional<Isa> parse_isa(std::string_view name) {
 }
 
 const std::vector<Isa>& all_isas() {
-  static const std::vector<Isa> isas = {Isa::avx2, Isa::avxvnni, Isa::avx512vnni};
+  static const std::vector<Isa> isas = {Isa::avx2, Isa::avxvnni, Isa::avx512vnni, Isa::neondot};
   return isas;
 }
 
@@ -75,7 +78,7 @@ std::vector<Isa> usable_isas(const HostInfo& host) {
   std::vector<Isa> out;
   const auto& isas = all_isas();
   for (auto it = isas.rbegin(); it != isas.rend(); ++it) {
-    if (cap && *it > *cap) continue;
+    if (cap && (entry(*it).arm != entry(*cap).arm || *it > *cap)) continue;
     if (isa_usable(*it, host)) out.push_back(*it);
   }
   return out;

@@ -12,7 +12,15 @@ namespace trine {
 const char* op_name(Op op) { return op == Op::gemv ? "gemv" : "gemm"; }
 Op op_for_tokens(int N) { return N == 1 ? Op::gemv : Op::gemm; }
 
-int vector_bytes(Isa isa) { return isa == Isa::avx512vnni ? 64 : 32; }
+int vector_bytes(Isa isa) {
+  switch (isa) {
+    case Isa::avx512vnni: return 64;
+    case Isa::neondot: return 16;
+    case Isa::avx2:
+    case Isa::avxvnni: return 32;
+  }
+  return 32;
+}
 
 std::string MadConfig::str() const {
   return fmt::format("r{}.mb{}.nt{}.ku{}.pf{}.kb{}.s{}.d{}", r, mb, nt, ku, pf, kb, split, dec);
@@ -36,10 +44,11 @@ std::string MadConfig::violation() const {
   if (split < 0 || split > 2) return fmt::format("s={} is not 0, 1 or 2", split);
   if (dec != 0 && dec != 1) return fmt::format("d={} is not 0 or 1", dec);
   if (dec == 1 && isa == Isa::avx2) return "d=1 (in-place decode) needs VNNI; AVX2 sums pairs in int16";
+  if (dec == 1 && isa == Isa::neondot) return "d=1 (in-place decode) needs u8 codes; sdot reads code 2 << 6 as s8 -128";
   if (mb * lanes > TRINE_SCRATCH_PER_TOKEN) return fmt::format("mb={} exceeds the scratch per token", mb);
   // Accumulators (twice over on AVX2: int16 partials too; four per tile with in-place decode),
-  // 4 decoded planes, a broadcast, a mask.
-  const int regs = isa == Isa::avx512vnni ? 32 : 16;
+  // 4 decoded planes, a broadcast, a mask. AVX-512 and NEON have 32 vector registers.
+  const int regs = isa == Isa::avx512vnni || isa == Isa::neondot ? 32 : 16;
   const int live = mb * nt * (isa == Isa::avx2 ? 2 : dec ? 4 : 1) + 6;
   if (live > regs) return fmt::format("mb*nt={} needs {} vector registers of {}", mb * nt, live, regs);
   return "";
@@ -69,6 +78,16 @@ MadConfig mad_default(Isa isa, Op op) {
   c.nt = op == Op::gemv ? 1 : 4;
   c.ku = op == Op::gemv && isa == Isa::avx2 ? 4 : 1;
   c.dec = op == Op::gemv && isa != Isa::avx2 ? 1 : 0;
+  if (isa == Isa::neondot) {
+    // Untuned (no Arm host to time on): full-width rows, whose activations are 4-byte broadcasts
+    // shared by two blocks; decode then has 2 blocks x 4 plane chains = 8 independent sdots in
+    // flight, as sdot latency wants, and two chunks a step halve the loop overhead. Prefill:
+    // 2 blocks x 4 tokens = 8 accumulators, a quarter of the register file.
+    c.r = 4;
+    c.mb = 2;
+    c.ku = op == Op::gemv ? 2 : 1;
+    c.dec = 0;
+  }
   return c;
 }
 

@@ -8,6 +8,10 @@ PACKAGES=(
   llvm-14-dev libclang-cpp14-dev libclang-14-dev clang-14 libclang-common-14-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
+  # the aarch64 kernels are cross-compiled and their contract test runs under qemu-aarch64
+  g++-aarch64-linux-gnu qemu-user
+  # `trine report --plot` draws with gnuplot (svg and pngcairo terminals, no X11)
+  gnuplot-nox
 )
 
 # npm fetches the LLaMA-3 tokenizer test data. A NodeSource nodejs brings its own npm and conflicts

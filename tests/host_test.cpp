@@ -174,7 +174,7 @@ TEST(Host, ToJsonHasEveryField) {
 }
 
 TEST(Isa, NamesAndRequiredFeatures) {
-  EXPECT_EQ(all_isas(), (std::vector<Isa>{Isa::avx2, Isa::avxvnni, Isa::avx512vnni}));
+  EXPECT_EQ(all_isas(), (std::vector<Isa>{Isa::avx2, Isa::avxvnni, Isa::avx512vnni, Isa::neondot}));
   for (Isa isa : all_isas()) EXPECT_EQ(parse_isa(isa_name(isa)), isa);
   EXPECT_STREQ(isa_name(Isa::avx512vnni), "avx512vnni");
   EXPECT_EQ(parse_isa("avx512"), std::nullopt);
@@ -185,6 +185,8 @@ TEST(Isa, NamesAndRequiredFeatures) {
   EXPECT_EQ(
       isa_required_features(Isa::avx512vnni),
       (std::vector<std::string>{"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512vnni"}));
+  EXPECT_STREQ(isa_name(Isa::neondot), "neondot");
+  EXPECT_EQ(isa_required_features(Isa::neondot), (std::vector<std::string>{"asimd", "asimddp"}));
 }
 
 TEST(Isa, UsableIsasMostCapableFirst) {
@@ -201,6 +203,17 @@ TEST(Isa, UsableIsasMostCapableFirst) {
   EXPECT_EQ(usable_isas(fake_host(
                 {"avx2", "fma", "avxvnni", "avx512f", "avx512bw", "avx512vl", "avx512vnni"})),
             (std::vector<Isa>{Isa::avx512vnni, Isa::avxvnni, Isa::avx2}));
+  // An Arm host (Linux feature names): NEON without the dot product runs no kernel.
+  EXPECT_EQ(usable_isas(fake_host({"asimd"})), std::vector<Isa>{});
+  EXPECT_EQ(usable_isas(fake_host({"asimd", "asimddp"})), std::vector<Isa>{Isa::neondot});
+}
+
+TEST(Isa, NeonDotIsNeverUsableOnThisX86Host) {
+  IsaEnv env(nullptr);
+  if (!host_info().has("avx2")) GTEST_SKIP() << "not an x86 host with AVX2";
+  EXPECT_FALSE(isa_usable(Isa::neondot, host_info()));
+  const auto isas = usable_isas(host_info());
+  EXPECT_EQ(std::count(isas.begin(), isas.end(), Isa::neondot), 0);
 }
 
 TEST(Isa, Avx2OnThisMachineMeansAvx2IsUsable) {
@@ -237,6 +250,16 @@ TEST(Isa, TrineIsaCapsTheList) {
     IsaEnv env("");  // empty counts as unset
     EXPECT_EQ(usable_isas(all).size(), 3u);
   }
+  {
+    // Capability orders only within an architecture: a cap from the other one leaves nothing.
+    IsaEnv env("neondot");
+    EXPECT_EQ(usable_isas(all), std::vector<Isa>{});
+    EXPECT_EQ(usable_isas(fake_host({"asimd", "asimddp"})), std::vector<Isa>{Isa::neondot});
+  }
+  {
+    IsaEnv env("avx512vnni");
+    EXPECT_EQ(usable_isas(fake_host({"asimd", "asimddp"})), std::vector<Isa>{});
+  }
 }
 
 TEST(Isa, BadTrineIsaThrowsNamingTheVariableAndValidNames) {
@@ -246,7 +269,7 @@ TEST(Isa, BadTrineIsaThrowsNamingTheVariableAndValidNames) {
     FAIL() << "expected trine::Error";
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()),
-              "TRINE_ISA=avx9000 is not a known ISA; valid names: avx2, avxvnni, avx512vnni");
+              "TRINE_ISA=avx9000 is not a known ISA; valid names: avx2, avxvnni, avx512vnni, neondot");
   }
 }
 

@@ -1,7 +1,7 @@
-// MAD family kernels: 2-bit codes c = w + 1 in {0, 1, 2} multiplied as u8 by int8 activations,
-// acc = sum(c * q) - sum(q). One template over the tuning knobs; the ISA is a traits class, and
-// only the traits the translation unit's target supports are defined, so a TU built for AVX2 alone
-// cannot emit an AVX-512 instruction.
+// MAD family kernels: 2-bit codes c = w + 1 in {0, 1, 2} multiplied by int8 activations (as u8 on
+// x86, as s8 by Arm's sdot: either way 0..2 is exact), acc = sum(c * q) - sum(q). One template over
+// the tuning knobs; the ISA is a traits class, and only the traits the translation unit's target
+// supports are defined, so a TU built for AVX2 alone cannot emit an AVX-512 instruction.
 //
 // Knobs (all compile-time):
 //   R      rows per block (layout, see mad_layout.h)
@@ -13,14 +13,18 @@
 //   SPLIT  0 = contiguous row ranges per thread, 1 = row groups dealt round robin,
 //          2 = contiguous ranges walked as MB far-apart streams at once (more DRAM pages in
 //          flight per thread, so a short decode GEMV spends less of itself ramping up)
-//   DEC    0 = planes decoded by shift + mask; 1 = masked in place (VNNI only): plane p then
+//   DEC    0 = planes decoded by shift + mask; 1 = masked in place (x86 VNNI only): plane p then
 //          carries codes times 4^p (<= 128, still a valid u8), each plane sums into its own
 //          accumulator, and an exact arithmetic shift removes the factor at the end. Saves the
 //          three shifts per chunk that bound a decode GEMV on double-pumped AVX-512.
 #ifndef TRINE_MAD_H
 #define TRINE_MAD_H
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#endif
 #include <stdint.h>
 #include <string.h>
 
@@ -47,6 +51,7 @@ TRINE_INLINE int64_t load_le(const int8_t* p) {
   return v;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
 #if defined(__AVX2__)
 // pmaddubsw sums two u8 x s8 products into int16 (|.| <= 2*2*128 = 512, never saturating); up to
 // 63 of them fit an int16 lane, then pmaddwd by 1 widens to int32.
@@ -145,6 +150,57 @@ struct Avx512Vnni {
   static TRINE_INLINE V part_end(V, Part part) { return part; }
 };
 #endif
+#endif  // x86
+
+#if defined(__aarch64__) && defined(__ARM_FEATURE_DOTPROD)
+// sdot (Armv8.2 dot product) on 128-bit vectors: s8 x s8, four products summed into each int32
+// lane. Codes 0..2 are valid s8, so the x86 math carries over unchanged. In-place decode does not:
+// code 2 << 6 = 128 is out of s8 range.
+struct NeonDot {
+  using V = int32x4_t;
+  using Part = int32x4_t;
+  static constexpr int VB = 16;
+  static constexpr int kMaxDotsPerPart = 1 << 30;
+  static constexpr const char* name = "neondot";
+  // sdot has a latency of 3-4 cycles on two or more pipes: about 8 independent chains, as for VNNI.
+  static constexpr int chains(int tiles) { return tiles >= 8 ? 1 : tiles >= 4 ? 2 : 4; }
+  static TRINE_INLINE V zero() { return vdupq_n_s32(0); }
+  // Byte loads: weight, activation and scratch pointers carry no alignment promise.
+  static TRINE_INLINE V load(const void* p) { return vreinterpretq_s32_s8(vld1q_s8(static_cast<const int8_t*>(p))); }
+  static TRINE_INLINE void store(int32_t* p, V v) { vst1q_s8(reinterpret_cast<int8_t*>(p), vreinterpretq_s8_s32(v)); }
+  static TRINE_INLINE V add(V a, V b) { return vaddq_s32(a, b); }
+  static constexpr bool kInPlaceDecode = false;
+  template <int SHIFT>
+  static TRINE_INLINE V masked(V x) {
+    return vreinterpretq_s32_u8(vandq_u8(vreinterpretq_u8_s32(x), vdupq_n_u8(static_cast<uint8_t>(3 << SHIFT))));
+  }
+  template <int SHIFT>
+  static TRINE_INLINE V srai(V v) { return vshrq_n_s32(v, SHIFT); }
+  // NEON shifts bytes, so unlike x86 no bits cross in from the neighbouring byte, and the top
+  // plane needs no mask at all.
+  template <int SHIFT>
+  static TRINE_INLINE V plane(V x) {
+    const uint8x16_t b = vreinterpretq_u8_s32(x);
+    if constexpr (SHIFT == 0) return vreinterpretq_s32_u8(vandq_u8(b, vdupq_n_u8(3)));
+    else if constexpr (SHIFT == 6) return vreinterpretq_s32_u8(vshrq_n_u8(b, 6));
+    else return vreinterpretq_s32_u8(vandq_u8(vshrq_n_u8(b, SHIFT), vdupq_n_u8(3)));
+  }
+  template <int BYTES>
+  static TRINE_INLINE V act(const int8_t* p) {
+    if constexpr (BYTES == 4) return vdupq_n_s32(static_cast<int32_t>(load_le<4>(p)));
+    else if constexpr (BYTES == 8) return vreinterpretq_s32_s64(vdupq_n_s64(load_le<8>(p)));
+    else return load(p);
+  }
+  static TRINE_INLINE Part part_begin(V acc) { return acc; }
+  static TRINE_INLINE Part dot(Part part, V codes, V a) {
+    return vdotq_s32(part, vreinterpretq_s8_s32(codes), vreinterpretq_s8_s32(a));
+  }
+  static TRINE_INLINE V part_end(V, Part part) { return part; }
+};
+#endif
+
+// Read-only, keep in all cache levels: what _mm_prefetch(p, _MM_HINT_T0) expands to on x86.
+TRINE_INLINE void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
 
 template <class I, int R, int MB, int NT, int KU, int PF, int KB, int SPLIT, int DEC = 0>
 struct Kernel {
@@ -159,7 +215,7 @@ struct Kernel {
   static_assert(MB >= 1 && NT >= 1 && KU >= 1, "tile sizes must be positive");
   static_assert(4 * KU <= I::kMaxDotsPerPart, "int16 partial sums would overflow");
   static_assert(MB * LANES <= TRINE_SCRATCH_PER_TOKEN, "scratch too small for this tile");
-  static_assert(DEC == 0 || I::kInPlaceDecode, "in-place decode needs int32 multiply-add (VNNI)");
+  static_assert(DEC == 0 || I::kInPlaceDecode, "in-place decode needs u8 x s8 int32 multiply-add (x86 VNNI)");
 
   struct Ctx {
     const trine_gemm_args* a;
@@ -182,7 +238,8 @@ struct Kernel {
     TRINE_UNROLL for (int mb = 0; mb < MBX; ++mb) {
       const uint8_t* p = w[mb] + (c + U) * I::VB;
       if constexpr (PF > 0) {
-        if constexpr (I::VB == 64 || U % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(p + PF), _MM_HINT_T0);
+        // Chunks of one step that share a 64-byte line share its prefetch.
+        if constexpr (I::VB >= 64 || U % (64 / I::VB) == 0) prefetch(p + PF);
       }
       const V x = I::load(p);
       V pl[4];
@@ -245,7 +302,7 @@ struct Kernel {
       // The in-loop prefetch runs PF bytes ahead; cover those first PF bytes of every stream now,
       // so a short decode GEMV does not wait for the hardware prefetcher to ramp up.
       TRINE_UNROLL for (int mb = 0; mb < MBX; ++mb)
-        for (int off = 0; off < PF; off += 64) _mm_prefetch(reinterpret_cast<const char*>(w[mb] + c0 * I::VB + off), _MM_HINT_T0);
+        for (int off = 0; off < PF; off += 64) prefetch(w[mb] + c0 * I::VB + off);
     }
     const int8_t* q = a->q + t0 * a->q_stride;
     int64_t c = c0;

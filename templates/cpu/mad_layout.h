@@ -16,12 +16,12 @@
 namespace trine::mad {
 
 struct Layout {
-  int vb;  // vector bytes: 32 (AVX2, AVX-VNNI) or 64 (AVX-512)
+  int vb;  // vector bytes: 16 (NEON), 32 (AVX2, AVX-VNNI) or 64 (AVX-512)
   int r;   // rows per block, divides vb / 4
   constexpr int lanes() const { return vb / 4; }
   constexpr int lanes_per_row() const { return lanes() / r; }
   constexpr int chunk_k() const { return 16 * lanes_per_row(); }
-  constexpr bool valid() const { return (vb == 32 || vb == 64) && r >= 1 && lanes() % r == 0; }
+  constexpr bool valid() const { return (vb == 16 || vb == 32 || vb == 64) && r >= 1 && lanes() % r == 0; }
   constexpr int64_t blocks(int M) const { return (M + r - 1) / r; }
   constexpr int64_t chunks(int K) const { return (K + chunk_k() - 1) / chunk_k(); }
   constexpr int64_t block_bytes(int K) const { return chunks(K) * vb; }

@@ -26,6 +26,7 @@ if ldd "$aot" | grep -Ei 'llvm|clang|halide'; then
   exit 1
 fi
 echo "ldd: no LLVM, clang or Halide"
+"$aot" info | grep -E "^(jit|kernels) "
 
 "$trine" kernels --check --aot-dir "$work/kernels" > "$work/kernels_jit.txt"
 "$aot" kernels --check > "$work/kernels_aot.txt"
