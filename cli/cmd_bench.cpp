@@ -6,10 +6,10 @@
 #include "bench/kernel_bench.h"
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/kernel_items.h"
 #include "cli/model_setup.h"
 #include "cli/shapes_option.h"
 #include "bench/model_bench.h"
-#include "codegen/resolve.h"
 #include "runtime/registry.h"
 
 namespace trine::cli {
@@ -49,34 +49,15 @@ void run(const BenchArgs& a) {
   const std::vector<codegen::Shape> shapes = a.shapes.resolve();
   const std::vector<Isa> isas = pick_isas(a.isa, host, false);
   auto db = open_db(a.db);
-  std::vector<KernelChoice> choices;
+  std::vector<std::vector<KernelVariant>> choices;
   for (const auto& s : shapes) {
     const TuneKey key = codegen::make_key(host, jit::Jit::compiler_version(), op_for_tokens(s.N), s, a.threads, isas.front());
-    choices.push_back(select_kernel(db.get(), key, isas));
+    const KernelChoice c = select_kernel(db.get(), key, isas);
+    choices.push_back({{c, c.tuned() ? "winner" : "default"}});
   }
   codegen::CompilerSet compilers(a.object_cache);
-  const std::vector<codegen::Resolved> kernels = codegen::resolve_kernels(choices, compilers);
-
-  std::vector<Problem> data;
-  data.reserve(shapes.size());
-  for (const auto& s : shapes) data.push_back(make_problem(ProblemKind::random, s.M, s.K, s.N, 99));
-  std::vector<bench::BenchItem> items;
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    const auto& r = kernels[i];
-    bench::BenchItem it;
-    it.label = shapes[i].label;
-    it.M = shapes[i].M;
-    it.K = shapes[i].K;
-    it.N = shapes[i].N;
-    it.family = r.cand.family;
-    it.isa = isa_name(r.cand.isa);
-    it.config = r.cand.config;
-    it.tuned = r.choice.tuned();
-    it.fn = r.fn;
-    it.packed = r.family->pack(r.cand, data[i].W);
-    it.data = &data[i];
-    items.push_back(std::move(it));
-  }
+  KernelItems k = build_items(shapes, choices, compilers);
+  std::vector<bench::BenchItem>& items = k.items;
   ThreadPool pool(a.threads);
   bench::BenchOptions opt;
   opt.rounds = a.rounds;

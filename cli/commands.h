@@ -14,6 +14,7 @@ void add_kernels_command(CLI::App& app);
 #if TRINE_HAVE_JIT
 void add_tune_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 void add_aot_command(CLI::App& app);
 #endif
 

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
 #if TRINE_HAVE_JIT
   trine::cli::add_tune_command(app);
   trine::cli::add_bench_command(app);
+  trine::cli::add_report_command(app);
   trine::cli::add_aot_command(app);
 #endif
   try {

@@ -18,9 +18,10 @@ struct CmdResult {
   std::string out;  // stdout and stderr together
 };
 
-inline CmdResult run_trine(const std::string& args) {
+// env: assignments put before the command, e.g. "PATH=/nowhere".
+inline CmdResult run_trine(const std::string& args, const std::string& env = "") {
   CmdResult r;
-  const std::string cmd = fmt::format("{} {} 2>&1", TRINE_BINARY, args);
+  const std::string cmd = fmt::format("{} {} {} 2>&1", env, TRINE_BINARY, args);
   FILE* p = popen(cmd.c_str(), "r");
   std::array<char, 4096> buf;
   size_t n;

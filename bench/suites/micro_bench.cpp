@@ -1,7 +1,9 @@
-// Google Benchmark suite for the pieces around the kernels: activation quantization (once per
-// token and projection input, so it sits on the decode path) and the roofline probes.
+// Google Benchmark suite: activation quantization (once per token and projection input, so it
+// sits on the decode path), the roofline probes (DRAM read bandwidth, int8 multiply-add peak)
+// and, in a JIT build, the kernels themselves (kernel_suite.cpp).
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <random>
 #include <vector>
 
@@ -33,4 +35,30 @@ void BM_Int8Peak(benchmark::State& state) {
 }
 BENCHMARK(BM_Int8Peak)->Arg(1)->Arg(2)->UseRealTime();
 
+void BM_ReadBandwidth(benchmark::State& state) {
+  trine::ThreadPool pool(static_cast<int>(state.range(0)));
+  trine::bench::ReadProbe probe(pool, trine::bench::read_probe_bytes(trine::host_info()));
+  for (auto _ : state) state.counters["GB/s"] = probe.gbps();
+}
+BENCHMARK(BM_ReadBandwidth)->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 }  // namespace
+
+#if TRINE_HAVE_JIT
+void trine_register_kernel_benchmarks();  // kernel_suite.cpp
+#endif
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+#if TRINE_HAVE_JIT
+  try {
+    trine_register_kernel_benchmarks();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "trine_bench_micro: kernel benchmarks not registered: %s\n", e.what());
+  }
+#endif
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
