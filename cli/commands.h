@@ -10,10 +10,11 @@ void add_cache_command(CLI::App& app);
 void add_model_commands(CLI::App& app);
 void add_text_commands(CLI::App& app);
 void add_kernels_command(CLI::App& app);
+void add_bench_command(CLI::App& app);  // `bench -m`, and `bench kernels` in JIT builds
 #endif
 #if TRINE_HAVE_JIT
 void add_tune_command(CLI::App& app);
-void add_bench_command(CLI::App& app);
+void add_bench_kernels_command(CLI::App* bench);
 void add_report_command(CLI::App& app);
 void add_aot_command(CLI::App& app);
 #endif

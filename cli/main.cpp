@@ -16,10 +16,10 @@ int main(int argc, char** argv) {
   trine::cli::add_model_commands(app);
   trine::cli::add_text_commands(app);
   trine::cli::add_kernels_command(app);
+  trine::cli::add_bench_command(app);
 #endif
 #if TRINE_HAVE_JIT
   trine::cli::add_tune_command(app);
-  trine::cli::add_bench_command(app);
   trine::cli::add_report_command(app);
   trine::cli::add_aot_command(app);
 #endif

@@ -46,3 +46,4 @@ for mode in "" --incremental; do
   cmp "$work/jit.npy" "$work/aot.npy"
   echo "logits ${mode:-(prefill)}: byte-identical"
 done
+"$aot" bench -m "$oracle" --prompt 8 --gen 4 --reps 1 --threads 2 | grep -E "^(prefill|decode) "

@@ -1,0 +1,87 @@
+// `trine bench kernels`: time the stored winners (or defaults) beside the measured roofline.
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "bench/kernel_bench.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/kernel_items.h"
+#include "cli/shapes_option.h"
+#include "runtime/error.h"
+#include "runtime/registry.h"
+
+namespace trine::cli {
+
+namespace {
+
+struct BenchArgs {
+  ShapeArgs shapes;
+  int threads = default_threads();
+  int rounds = 9;
+  std::string db, isa, json, object_cache = jit::Jit::default_cache_dir();
+};
+
+void print_report(const bench::BenchReport& rep) {
+  Table t({"shape", "op", "MxKxN", "family", "isa", "config", "tuned", "median us", "GB/s", "% read BW", "GMAC/s",
+           "% int8 peak"});
+  for (const auto& r : rep.rows) {
+    t.add({r.label.empty() ? "-" : r.label, r.op, fmt::format("{}x{}x{}", r.M, r.K, r.N), r.family, r.isa, r.config,
+           r.tuned ? "yes" : "default", us(r.stats.median_s), fmt::format("{:.1f}", r.gbps),
+           fmt::format("{:.0f}%", 100 * r.frac_read_bw), fmt::format("{:.1f}", r.gmacs),
+           fmt::format("{:.0f}%", 100 * r.frac_int8_peak)});
+  }
+  fmt::print("{}", t.str());
+  fmt::print("roofline, measured in the same run ({} rounds of probes around the kernels, {} threads;\n"
+             "% columns are medians over rounds of each round's rate over its own probes):\n",
+             rep.read_gbps.n, rep.threads);
+  fmt::print("  DRAM read   {:.1f} GB/s median (p20 {:.1f}, p80 {:.1f})\n", rep.read_gbps.median_s, rep.read_gbps.p20_s,
+             rep.read_gbps.p80_s);
+  fmt::print("  int8 peak   {:.0f} GMAC/s median (p80 {:.0f}, {})\n", rep.int8_gmacs.median_s, rep.int8_gmacs.p80_s,
+             rep.peak_isa);
+}
+
+void run(const BenchArgs& a) {
+  check_threads(a.threads);
+  if (a.rounds < 1 || a.rounds > 1000) throw Error(fmt::format("--rounds {}: must be between 1 and 1000", a.rounds));
+  const HostInfo& host = host_info();
+  const std::vector<codegen::Shape> shapes = a.shapes.resolve();
+  const std::vector<Isa> isas = pick_isas(a.isa, host, false);
+  auto db = open_db(a.db);
+  std::vector<std::vector<KernelVariant>> choices;
+  for (const auto& s : shapes) {
+    const TuneKey key = codegen::make_key(host, jit::Jit::compiler_version(), op_for_tokens(s.N), s, a.threads, isas.front());
+    const KernelChoice c = select_kernel(db.get(), key, isas);
+    choices.push_back({{c, c.tuned() ? "winner" : "default"}});
+  }
+  codegen::CompilerSet compilers(a.object_cache);
+  KernelItems k = build_items(shapes, choices, compilers);
+  std::vector<bench::BenchItem>& items = k.items;
+  ThreadPool pool(a.threads);
+  bench::BenchOptions opt;
+  opt.rounds = a.rounds;
+  fmt::print(stderr, "timing {} kernels and the roofline, {} rounds...\n", items.size(), opt.rounds);
+  const bench::BenchReport rep = bench::run_kernel_bench(pool, host, items, opt);
+  print_report(rep);
+  if (!a.json.empty()) {
+    std::ofstream out(a.json);
+    if (!(out << rep.to_json().dump(2) << "\n")) throw Error(fmt::format("cannot write --json {}", a.json));
+  }
+}
+
+}  // namespace
+
+void add_bench_kernels_command(CLI::App* parent) {
+  auto a = std::make_shared<BenchArgs>();
+  auto* cmd = parent->add_subcommand("kernels", "Time the tuned (or default) kernels and the machine's roofline");
+  a->shapes.add_to(cmd);
+  cmd->add_option("--threads", a->threads, "Threads (default: all CPUs)");
+  cmd->add_option("--db", a->db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
+  cmd->add_option("--isa", a->isa, "Only kernels for this ISA");
+  cmd->add_option("--rounds", a->rounds, "Rounds of roofline probes interleaved with kernel timings")->capture_default_str();
+  cmd->add_option("--object-cache", a->object_cache, "Directory of compiled kernel objects")->capture_default_str();
+  cmd->add_option("--json", a->json, "Also write the results as JSON");
+  cmd->callback([a] { run(*a); });
+}
+
+}  // namespace trine::cli
