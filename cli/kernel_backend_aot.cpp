@@ -24,8 +24,9 @@ KernelList listed_kernels(const std::string& aot_dir, const std::string&) {
   KernelList out;
   for (const trine_aot_kernel& k : aot::table()) {
     const std::optional<Isa> isa = parse_isa(k.isa);
-    if (!isa) throw Error(fmt::format("the built-in kernel table names unknown ISA '{}'", k.isa));
-    ListedKernel l{std::string(k.op) == "gemv" ? Op::gemv : Op::gemm, k.M, k.K, k.threads, k.family, k.config, *isa, k.fn};
+    const std::optional<Op> op = parse_op(k.op);
+    if (!isa || !op) throw Error(fmt::format("the built-in kernel table has an entry for '{} {}'", k.op, k.isa));
+    ListedKernel l{*op, k.M, k.K, k.threads, k.family, k.config, *isa, k.fn};
     // A kernel for an ISA this host lacks cannot run here; listing it runnable would crash.
     if (std::find(usable.begin(), usable.end(), *isa) == usable.end()) l.fn = nullptr;
     out.kernels.push_back(std::move(l));

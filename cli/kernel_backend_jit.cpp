@@ -33,11 +33,12 @@ class OwningJitProvider final : public KernelProvider {
 
 ListedKernel parse_manifest_kernel(const nlohmann::json& k, const std::string& file) {
   try {
-    const std::string op = k.at("op").get<std::string>(), isa_text = k.at("isa").get<std::string>();
+    const std::string op_text = k.at("op").get<std::string>(), isa_text = k.at("isa").get<std::string>();
     const std::optional<Isa> isa = parse_isa(isa_text);
+    const std::optional<Op> op = parse_op(op_text);
     if (!isa) throw Error(fmt::format("unknown ISA '{}'", isa_text));
-    if (op != "gemv" && op != "gemm") throw Error(fmt::format("unknown op '{}'", op));
-    return ListedKernel{op == "gemv" ? Op::gemv : Op::gemm, k.at("M").get<int>(), k.at("K").get<int>(),
+    if (!op) throw Error(fmt::format("unknown op '{}'", op_text));
+    return ListedKernel{*op, k.at("M").get<int>(), k.at("K").get<int>(),
                         k.at("threads").get<int>(), k.at("family").get<std::string>(), k.at("config").get<std::string>(),
                         *isa, nullptr};
   } catch (const nlohmann::json::exception& e) {

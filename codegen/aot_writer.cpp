@@ -51,14 +51,14 @@ void add_tuned(AotPlan& plan, const std::vector<Winner>& winners, const std::str
       ++unknown;
       continue;
     }
+    if (!parse_op(w.key.op)) { ++unknown; continue; }
     const auto key = std::make_tuple(w.key.op, w.key.M, w.key.K, w.key.threads, w.key.isa);
     auto [it, fresh] = kept.emplace(key, &w);
     if (!fresh && preferred(w, *it->second, host)) it->second = &w;
   }
   for (const auto& [key, w] : kept) {
     const Isa isa = *parse_isa(w->key.isa);
-    const Op op = w->key.op == "gemv" ? Op::gemv : Op::gemm;
-    add_entry(plan, AotEntry{op, w->key.M, w->key.K, w->key.threads, family_by_name(w->family).candidate(isa, w->config),
+    add_entry(plan, AotEntry{*parse_op(w->key.op), w->key.M, w->key.K, w->key.threads, family_by_name(w->family).candidate(isa, w->config),
                              w->stats.median_s});
   }
   plan.tuned = static_cast<int>(plan.entries.size());
@@ -66,7 +66,7 @@ void add_tuned(AotPlan& plan, const std::vector<Winner>& winners, const std::str
                                               TRINE_GENERATOR_VERSION));
   if (elsewhere) plan.notes.push_back(fmt::format("{} winners skipped: their ISA is not in target {}", elsewhere,
                                                   plan.target.name));
-  if (unknown) plan.notes.push_back(fmt::format("{} winners skipped: unknown family or config", unknown));
+  if (unknown) plan.notes.push_back(fmt::format("{} winners skipped: unknown family, config or op", unknown));
 }
 
 void add_defaults(AotPlan& plan) {

@@ -10,7 +10,7 @@ namespace trine::codegen {
 namespace {
 
 Candidate to_candidate(const MadConfig& c) {
-  return Candidate{"mad", c.isa, c.str(), c.symbol(), fmt::format("mad/vb{}/r{}", vector_bytes(c.isa), c.r)};
+  return Candidate{"mad", c.isa, c.str(), c.symbol(), c.layout_key()};
 }
 
 const char* traits_name(Isa isa) {

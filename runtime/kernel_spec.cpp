@@ -12,6 +12,12 @@ namespace trine {
 const char* op_name(Op op) { return op == Op::gemv ? "gemv" : "gemm"; }
 Op op_for_tokens(int N) { return N == 1 ? Op::gemv : Op::gemm; }
 
+std::optional<Op> parse_op(std::string_view name) {
+  if (name == "gemv") return Op::gemv;
+  if (name == "gemm") return Op::gemm;
+  return std::nullopt;
+}
+
 int vector_bytes(Isa isa) {
   switch (isa) {
     case Isa::avx512vnni: return 64;
@@ -32,6 +38,8 @@ std::string MadConfig::symbol() const {
 }
 
 mad::Layout MadConfig::layout() const { return mad::Layout{vector_bytes(isa), r}; }
+
+std::string MadConfig::layout_key() const { return fmt::format("mad/vb{}/r{}", vector_bytes(isa), r); }
 
 std::string MadConfig::violation() const {
   const int lanes = vector_bytes(isa) / 4;

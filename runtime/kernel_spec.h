@@ -1,7 +1,9 @@
 // Which kernel runs an op: family, ISA and the family's config text. Stored in the tuning
 // database, parsed back by the runtime to pack weights and by codegen to instantiate the template.
 #pragma once
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "runtime/isa.h"
 #include "templates/cpu/mad_layout.h"
@@ -10,6 +12,7 @@ namespace trine {
 
 enum class Op { gemv, gemm };  // N = 1 decode, N > 1 prefill
 const char* op_name(Op op);
+std::optional<Op> parse_op(std::string_view name);  // "gemv" or "gemm"
 Op op_for_tokens(int N);
 
 // The MAD family's knobs (see templates/cpu/mad.h for what each one does).
@@ -20,6 +23,7 @@ struct MadConfig {
   std::string str() const;     // "r16.mb2.nt1.ku2.pf0.kb0.s0.d1"
   std::string symbol() const;  // extern "C" name of its instantiation
   mad::Layout layout() const;  // packed-weight layout it reads
+  std::string layout_key() const;  // equal keys: the same packed weights
   // Empty when the config is legal for its ISA, else why not (register budget, lane split, ...).
   std::string violation() const;
   bool operator==(const MadConfig&) const = default;

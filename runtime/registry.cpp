@@ -29,8 +29,7 @@ void require_known_family(const std::string& family) {
 
 std::string kernel_layout_key(const std::string& family, Isa isa, const std::string& config) {
   require_known_family(family);
-  const mad::Layout lay = MadConfig::parse(isa, config).layout();
-  return fmt::format("mad/vb{}/r{}", lay.vb, lay.r);
+  return MadConfig::parse(isa, config).layout_key();
 }
 
 PackedWeights pack_for_kernel(const std::string& family, Isa isa, const std::string& config, const TernaryMatrix& W) {
