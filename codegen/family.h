@@ -1,6 +1,6 @@
 // A kernel family as the tuner sees it: a search space of configs, the source that instantiates
-// them, and the packing of weights each config reads. MAD is the first; LUT, base-3 and Halide
-// families plug in behind the same interface.
+// them, and the packing of weights each config reads. MAD, base-3 and LUT plug in behind the
+// same interface.
 #pragma once
 #include <memory>
 #include <string>
@@ -25,6 +25,10 @@ class Family {
  public:
   virtual ~Family() = default;
   virtual std::string name() const = 0;
+  // Whether the family has kernels for this ISA at all (the tuner skips it where not).
+  virtual bool supports(Isa isa) const { return true; }
+  // Bits of packed weight storage per ternary weight, padding aside (2 for MAD, 1.6 for base-3).
+  virtual double nominal_bits_per_weight() const = 0;
   // Every legal config for the ISA and op, in a fixed order (batches, and so cache keys, repeat).
   virtual std::vector<Candidate> space(Isa isa, Op op) const = 0;
   virtual Candidate default_candidate(Isa isa, Op op) const = 0;
@@ -39,6 +43,8 @@ class Family {
 };
 
 const Family& mad_family();
+const Family& base3_family();  // codegen/base3_family.cpp
+const Family& lut_family();    // codegen/lut_family.cpp
 const std::vector<const Family*>& all_families();
 const Family& family_by_name(const std::string& name);  // throws Error
 

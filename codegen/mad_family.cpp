@@ -54,6 +54,7 @@ std::vector<MadConfig> enumerate(Isa isa, Op op) {
 class MadFamily final : public Family {
  public:
   std::string name() const override { return "mad"; }
+  double nominal_bits_per_weight() const override { return 2.0; }
 
   std::vector<Candidate> space(Isa isa, Op op) const override {
     std::vector<Candidate> out;

@@ -30,6 +30,10 @@ typedef void (*trine_gemm_fn)(const trine_gemm_args* args, int32_t tid, int32_t 
 
 // Activation rows are padded to a multiple of this many bytes (the largest K chunk of any layout).
 #define TRINE_ACT_ALIGN_K 256
+// The q buffer stays readable (contents unspecified) this many bytes past the end of its last
+// row, so a kernel whose K chunk does not divide TRINE_ACT_ALIGN_K may over-read the final chunk as
+// long as its padded weights give those bytes a zero factor (base-3 chunks of 20 k, LUT groups of 3).
+#define TRINE_ACT_SLACK 1024
 // int32 scratch each thread must get per token of N for K-blocked kernels.
 #define TRINE_SCRATCH_PER_TOKEN 256
 

@@ -10,8 +10,10 @@ float act_scale(float amax) { return 127.0f / std::max(amax, 1e-5f); }
 
 void quantize_acts(const float* x, int N, int K, int64_t x_stride, QuantizedActs& out) {
   const int64_t stride = act_stride(K);
-  if (out.N != N || out.K != K || out.q.size() != static_cast<size_t>(N * stride)) {
-    out.q.resize(static_cast<size_t>(N) * stride);
+  const std::size_t rows_bytes = static_cast<size_t>(N) * stride;
+  if (out.N != N || out.K != K || out.q.size() != rows_bytes + TRINE_ACT_SLACK) {
+    out.q.resize(rows_bytes + TRINE_ACT_SLACK);
+    std::memset(out.q.data() + rows_bytes, 0, TRINE_ACT_SLACK);
   }
   out.N = N;
   out.K = K;

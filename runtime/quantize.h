@@ -17,7 +17,7 @@ inline int64_t act_stride(int K) {
 struct QuantizedActs {
   int N = 0, K = 0;
   int64_t stride = 0;
-  AlignedBuffer<int8_t> q;     // [N][stride]
+  AlignedBuffer<int8_t> q;     // [N][stride], then TRINE_ACT_SLACK readable bytes
   std::vector<int32_t> qsum;   // sum_k q[n][k]
   std::vector<float> s;        // 127 / max(amax, 1e-5)
 };

@@ -1,6 +1,6 @@
 // MAD kernels for AVX2 alone (pmaddubsw + pmaddwd), instantiated directly from the template. This
 // file is compiled with -mavx2 only, so it exercises the AVX2 path on an AVX-512 host too.
-#include "tests/mad_contract.h"
+#include "tests/kernel_contract.h"
 
 #include "runtime/host.h"
 

@@ -1,5 +1,5 @@
 // MAD kernels for AVX-512 VNNI, instantiated directly from the template.
-#include "tests/mad_contract.h"
+#include "tests/kernel_contract.h"
 
 #include "runtime/host.h"
 

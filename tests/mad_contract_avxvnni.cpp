@@ -1,5 +1,5 @@
 // MAD kernels for AVX-VNNI (256-bit vpdpbusd), instantiated directly from the template.
-#include "tests/mad_contract.h"
+#include "tests/kernel_contract.h"
 
 #include "runtime/host.h"
 

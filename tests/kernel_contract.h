@@ -1,4 +1,4 @@
-// Runs a directly instantiated MAD kernel on verification problems and compares with the scalar
+// Runs a directly instantiated kernel (any family) on verification problems and compares with the scalar
 // reference bit for bit. Threads are simulated by calling every tid in turn, which covers the
 // row partitioning without depending on scheduling.
 #pragma once
@@ -11,11 +11,17 @@
 #include "runtime/problems.h"
 #include "templates/cpu/mad.h"
 
+namespace trine {
+// Each family overloads pack_weights for its layout type (found by argument-dependent lookup when
+// the template below is instantiated), so one harness checks every family.
+inline PackedWeights pack_weights(const TernaryMatrix& W, mad::Layout layout) { return pack_mad(W, layout); }
+}  // namespace trine
+
 namespace trine::test {
 
 template <class Kern>
 void expect_matches_reference(const Problem& p, int nthreads) {
-  PackedWeights pw = pack_mad(p.W, Kern::kLayout);
+  PackedWeights pw = pack_weights(p.W, Kern::kLayout);
   GemmWorkspace ws;
   ws.prepare(p.acts, p.W.wscale, nthreads);
   std::vector<float> y(static_cast<size_t>(p.acts.N) * p.W.M, -12345.0f);
