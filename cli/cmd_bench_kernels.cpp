@@ -1,4 +1,5 @@
-// `trine bench kernels`: time the stored winners (or defaults) beside the measured roofline.
+// `trine bench kernels`: time each family's best tuned kernel (or its default) beside the
+// measured roofline, so the families can be compared shape by shape.
 #include <fstream>
 
 #include <fmt/format.h>
@@ -22,12 +23,13 @@ struct BenchArgs {
   std::string db, isa, json, object_cache = jit::Jit::default_cache_dir();
 };
 
-void print_report(const bench::BenchReport& rep) {
-  Table t({"shape", "op", "MxKxN", "family", "isa", "config", "tuned", "median us", "GB/s", "% read BW", "GMAC/s",
-           "% int8 peak"});
-  for (const auto& r : rep.rows) {
+void print_report(const bench::BenchReport& rep, const std::vector<std::string>& variants) {
+  Table t({"shape", "op", "MxKxN", "family", "isa", "config", "kernel", "median us", "bits/w", "GB/s", "% read BW",
+           "GMAC/s", "% int8 peak"});
+  for (std::size_t i = 0; i < rep.rows.size(); ++i) {
+    const bench::BenchRow& r = rep.rows[i];
     t.add({r.label.empty() ? "-" : r.label, r.op, fmt::format("{}x{}x{}", r.M, r.K, r.N), r.family, r.isa, r.config,
-           r.tuned ? "yes" : "default", us(r.stats.median_s), fmt::format("{:.1f}", r.gbps),
+           variants[i], us(r.stats.median_s), fmt::format("{:.2f}", r.bits_per_weight), fmt::format("{:.1f}", r.gbps),
            fmt::format("{:.0f}%", 100 * r.frac_read_bw), fmt::format("{:.1f}", r.gmacs),
            fmt::format("{:.0f}%", 100 * r.frac_int8_peak)});
   }
@@ -51,8 +53,7 @@ void run(const BenchArgs& a) {
   std::vector<std::vector<KernelVariant>> choices;
   for (const auto& s : shapes) {
     const TuneKey key = codegen::make_key(host, jit::Jit::compiler_version(), op_for_tokens(s.N), s, a.threads, isas.front());
-    const KernelChoice c = select_kernel(db.get(), key, isas);
-    choices.push_back({{c, c.tuned() ? "winner" : "default"}});
+    choices.push_back(family_variants(db.get(), key, isas, false));
   }
   codegen::CompilerSet compilers(a.object_cache);
   KernelItems k = build_items(shapes, choices, compilers);
@@ -62,10 +63,12 @@ void run(const BenchArgs& a) {
   opt.rounds = a.rounds;
   fmt::print(stderr, "timing {} kernels and the roofline, {} rounds...\n", items.size(), opt.rounds);
   const bench::BenchReport rep = bench::run_kernel_bench(pool, host, items, opt);
-  print_report(rep);
+  print_report(rep, k.variants);
   if (!a.json.empty()) {
+    nlohmann::json j = rep.to_json();
+    for (std::size_t i = 0; i < k.variants.size(); ++i) j["results"][i]["variant"] = k.variants[i];
     std::ofstream out(a.json);
-    if (!(out << rep.to_json().dump(2) << "\n")) throw Error(fmt::format("cannot write --json {}", a.json));
+    if (!(out << j.dump(2) << "\n")) throw Error(fmt::format("cannot write --json {}", a.json));
   }
 }
 
@@ -73,7 +76,8 @@ void run(const BenchArgs& a) {
 
 void add_bench_kernels_command(CLI::App* parent) {
   auto a = std::make_shared<BenchArgs>();
-  auto* cmd = parent->add_subcommand("kernels", "Time the tuned (or default) kernels and the machine's roofline");
+  auto* cmd = parent->add_subcommand("kernels",
+                                     "Time each family's best tuned (or default) kernel and the machine's roofline");
   a->shapes.add_to(cmd);
   cmd->add_option("--threads", a->threads, "Threads (default: all CPUs)");
   cmd->add_option("--db", a->db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");

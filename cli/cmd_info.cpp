@@ -35,7 +35,12 @@ nlohmann::json info_json() {
   j["object_cache"] = jit::Jit::default_cache_dir();
   j["jit_target"] = jit::host_target().key();
   nlohmann::json fams = nlohmann::json::object();
-  for (const codegen::Family* f : codegen::all_families()) fams[f->name()] = isas;
+  for (const codegen::Family* f : codegen::all_families()) {
+    std::vector<std::string> mine;
+    for (const std::string& i : isas)
+      if (f->supports(*parse_isa(i))) mine.push_back(i);
+    fams[f->name()] = mine;
+  }
   j["families"] = fams;
 #else
   j["jit"] = false;

@@ -98,7 +98,7 @@ KernelPart measure_kernels(const ReportArgs& a, const std::vector<codegen::Shape
   std::vector<std::vector<KernelVariant>> choices;
   for (const codegen::Shape& s : shapes) {
     const TuneKey key = codegen::make_key(host, jit::Jit::compiler_version(), op_for_tokens(s.N), s, threads, isas.front());
-    choices.push_back(family_variants(db.get(), key, isas));
+    choices.push_back(family_variants(db.get(), key, isas, true));
   }
   codegen::CompilerSet compilers(a.object_cache.empty() ? jit::Jit::default_cache_dir() : a.object_cache);
   fmt::print(stderr, "compiling the kernels of {} shapes...\n", shapes.size());

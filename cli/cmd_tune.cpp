@@ -1,4 +1,5 @@
 // `trine tune`: search every candidate kernel for each shape and store the winners.
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 
@@ -7,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "cli/shapes_option.h"
+#include "codegen/family.h"
 #include "codegen/tuner.h"
 
 namespace trine::cli {
@@ -17,13 +19,31 @@ struct TuneArgs {
   ShapeArgs shapes;
   int threads = default_threads();
   double budget = 170;
-  std::string db, isa, object_cache = jit::Jit::default_cache_dir(), json;
+  std::string db, isa, families, object_cache = jit::Jit::default_cache_dir(), json;
   bool force = false;
 };
 
 std::string ratio(const std::optional<TimingStats>& base, const TimingStats& w) {
   if (!base || base->median_s <= 0) return "-";
   return fmt::format("{:.2f}x", base->median_s / w.median_s);
+}
+
+double bits_per_weight(int64_t bytes, int M, int K) { return bytes * 8.0 / (static_cast<double>(M) * K); }
+
+// The fastest config of every family on each shape, so a user sees which family wins where.
+void print_family_bests(const std::vector<codegen::TuneResult>& results) {
+  Table t({"shape", "op", "MxKxN", "isa", "family", "best config", "median us", "bits/weight", "GB/s read",
+           "vs winner"});
+  for (const auto& r : results) {
+    for (const codegen::FamilyBest& f : r.family_best) {
+      const double s = f.stats.median_s;
+      t.add({r.shape.label.empty() ? "-" : r.shape.label, op_name(r.op),
+             fmt::format("{}x{}x{}", r.shape.M, r.shape.K, r.shape.N), f.isa, f.family, f.config, us(s),
+             fmt::format("{:.2f}", bits_per_weight(f.weight_bytes, r.shape.M, r.shape.K)),
+             fmt::format("{:.1f}", f.weight_bytes / s / 1e9), fmt::format("{:.2f}x", r.winner.stats.median_s / s)});
+    }
+  }
+  fmt::print("best of each family:\n{}", t.str());
 }
 
 void print_results(const std::vector<codegen::TuneResult>& results) {
@@ -37,6 +57,7 @@ void print_results(const std::vector<codegen::TuneResult>& results) {
            ratio(r.reference_stats, w.stats), ratio(r.default_stats, w.stats), r.cached ? "database" : "tuned"});
   }
   fmt::print("{}", t.str());
+  print_family_bests(results);
   for (const auto& r : results) {
     if (r.cached) continue;
     if (r.compile_failed + r.verify_failed > 0)
@@ -45,6 +66,15 @@ void print_results(const std::vector<codegen::TuneResult>& results) {
                  r.compile_failed, r.verify_failed);
     for (const std::string& f : r.failures) fmt::print("  rejected: {}\n", f.substr(0, 300));
   }
+}
+
+nlohmann::json family_json(const codegen::TuneResult& r) {
+  nlohmann::json fams = nlohmann::json::array();
+  for (const codegen::FamilyBest& f : r.family_best)
+    fams.push_back({{"family", f.family}, {"isa", f.isa}, {"config", f.config}, {"median_s", f.stats.median_s},
+                    {"weight_bytes", f.weight_bytes},
+                    {"bits_per_weight", bits_per_weight(f.weight_bytes, r.shape.M, r.shape.K)}});
+  return fams;
 }
 
 void write_json(const std::string& file, const std::vector<codegen::TuneResult>& results) {
@@ -56,10 +86,32 @@ void write_json(const std::string& file, const std::vector<codegen::TuneResult>&
                  {"gbps", w.gbps}, {"gmacs", w.gmacs}, {"cached", r.cached},
                  {"reference_median_s", r.reference_stats ? r.reference_stats->median_s : 0.0},
                  {"default_median_s", r.default_stats ? r.default_stats->median_s : 0.0},
-                 {"candidates", r.candidates}, {"rejected", r.compile_failed + r.verify_failed}});
+                 {"weight_bytes", r.weight_bytes},
+                 {"bits_per_weight", bits_per_weight(r.weight_bytes, w.key.M, w.key.K)},
+                 {"candidates", r.candidates}, {"rejected", r.compile_failed + r.verify_failed},
+                 {"families", family_json(r)}});
   }
   std::ofstream out(file);
   if (!(out << j.dump(2) << "\n")) throw Error(fmt::format("cannot write {}", file));
+}
+
+// "mad,lut" -> those families; empty -> all of them.
+std::vector<const codegen::Family*> parse_families(const std::string& text) {
+  std::vector<const codegen::Family*> out;
+  if (text.empty()) return out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t end = std::min(text.find(',', pos), text.size());
+    const std::string name = text.substr(pos, end - pos);
+    try {
+      const codegen::Family* f = &codegen::family_by_name(name);
+      if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+    } catch (const Error& e) {
+      throw Error(fmt::format("--families '{}': {}", text, e.what()));
+    }
+    pos = end + 1;
+  }
+  return out;
 }
 
 void run(const TuneArgs& a) {
@@ -72,6 +124,7 @@ void run(const TuneArgs& a) {
   opt.isas = pick_isas(a.isa, host, true);
   opt.budget_s = a.budget;
   opt.force = a.force;
+  opt.families = parse_families(a.families);
   auto db = open_db(a.db);
   ThreadPool pool(a.threads);
   codegen::CompilerSet compilers(a.object_cache);
@@ -98,6 +151,7 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--budget", a->budget, "Time budget for the whole run, seconds")->capture_default_str();
   cmd->add_option("--db", a->db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
   cmd->add_option("--isa", a->isa, "Tune for this ISA only: avx2, avxvnni, avx512vnni (default: the best usable)");
+  cmd->add_option("--families", a->families, "Comma-separated kernel families to search: mad, base3, lut (default: all)");
   cmd->add_option("--object-cache", a->object_cache, "Directory of compiled kernel objects")->capture_default_str();
   cmd->add_flag("--force", a->force, "Retune shapes that already have a stored winner");
   cmd->add_option("--json", a->json, "Also write the results as JSON");

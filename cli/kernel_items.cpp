@@ -7,39 +7,52 @@ namespace trine::cli {
 
 namespace {
 
-std::optional<Winner> family_winner(const TuningDb& db, const TuneKey& key, const std::vector<Isa>& isas,
-                                    const std::string& family) {
+// The family's fastest fully timed trial over the ISAs: the best it did, whether or not it won.
+std::optional<Winner> family_best(const TuningDb& db, const TuneKey& key, const std::vector<Isa>& isas,
+                                  const std::string& family) {
   std::optional<Winner> best;
   for (Isa isa : isas) {
     TuneKey k = key;
     k.isa = isa_name(isa);
-    std::optional<Winner> w = db.winner(k);
-    if (w && w->family == family && (!best || w->stats.median_s < best->stats.median_s)) best = std::move(w);
+    for (const Trial& t : db.trials(k))
+      if (t.family == family && t.status == "ok" && t.stats.n > 0 && (!best || t.stats.median_s < best->stats.median_s))
+        best = Winner{k, t.family, t.config, t.stats, 0, 0, 0};
   }
   return best;
 }
 
+bool same_kernel(const Winner& a, const std::optional<Winner>& b) {
+  return b && a.key.isa == b->key.isa && a.family == b->family && a.config == b->config;
+}
+
 std::optional<codegen::Candidate> family_default(const codegen::Family& fam, const std::vector<Isa>& isas, Op op) {
   for (Isa isa : isas)
-    if (!fam.space(isa, op).empty()) return fam.default_candidate(isa, op);
+    if (fam.supports(isa) && !fam.space(isa, op).empty()) return fam.default_candidate(isa, op);
   return std::nullopt;
 }
 
 }  // namespace
 
-std::vector<KernelVariant> family_variants(const TuningDb* db, const TuneKey& key, const std::vector<Isa>& isas) {
+std::vector<KernelVariant> family_variants(const TuningDb* db, const TuneKey& key, const std::vector<Isa>& isas,
+                                           bool defaults_beside_tuned) {
   const Op op = op_for_tokens(key.N);
+  std::vector<std::string> isa_names;
+  for (Isa i : isas) isa_names.push_back(isa_name(i));
+  const std::optional<Winner> overall = db ? db->best_winner(key, isa_names) : std::nullopt;
   std::vector<KernelVariant> out;
   for (const codegen::Family* fam : codegen::all_families()) {
     const std::optional<codegen::Candidate> def = family_default(*fam, isas, op);
-    const std::optional<Winner> win = db ? family_winner(*db, key, isas, fam->name()) : std::nullopt;
-    bool winner_is_default = false;
-    if (win) {
-      const Isa isa = *parse_isa(win->key.isa);
-      winner_is_default = def && def->isa == isa && def->config == win->config;
-      out.push_back({KernelChoice{win->family, isa, win->config, win}, winner_is_default ? "winner = default" : "winner"});
+    const std::optional<Winner> best = db ? family_best(*db, key, isas, fam->name()) : std::nullopt;
+    bool best_is_default = false;
+    if (best) {
+      const Isa isa = *parse_isa(best->key.isa);
+      best_is_default = def && def->isa == isa && def->config == best->config;
+      std::string what = same_kernel(*best, overall) ? "winner" : "family best";
+      if (best_is_default) what += " = default";
+      out.push_back({KernelChoice{best->family, isa, best->config, best}, what});
     }
-    if (def && !winner_is_default) out.push_back({KernelChoice{fam->name(), def->isa, def->config, std::nullopt}, "default"});
+    if (def && !best_is_default && (defaults_beside_tuned || !best))
+      out.push_back({KernelChoice{fam->name(), def->isa, def->config, std::nullopt}, "default"});
   }
   return out;
 }

@@ -14,16 +14,19 @@
 
 namespace trine::cli {
 
-// A kernel to time and what it is: "winner" (stored in the tuning database), "default" (the
-// family's default config) or "winner = default" (the stored winner is the default config).
+// A kernel to time and what it is: "winner" (the stored winner of the shape), "family best" (the
+// family's fastest tuned config, beaten by another family), "default" (the family's default
+// config), or "... = default" where the tuned one is the default config.
 struct KernelVariant {
   KernelChoice choice;
   std::string variant;
 };
 
-// Each family of codegen::all_families() for key's op and shape: its stored winner over `isas`
-// (the fastest, when one exists) and its default for the most capable ISA it supports.
-std::vector<KernelVariant> family_variants(const TuningDb* db, const TuneKey& key, const std::vector<Isa>& isas);
+// Each family of codegen::all_families() for key's op and shape: its fastest tuned config over
+// `isas` where it was tuned, and its default for the most capable ISA it supports (beside the
+// tuned one when defaults_beside_tuned, else only where it was never tuned).
+std::vector<KernelVariant> family_variants(const TuningDb* db, const TuneKey& key, const std::vector<Isa>& isas,
+                                           bool defaults_beside_tuned);
 
 struct KernelItems {
   std::deque<Problem> data;  // one per shape; a deque, because items point into it

@@ -9,6 +9,7 @@
 #include "jit/jit.h"
 #include "runtime/kernel_spec.h"
 #include "runtime/packed_weights.h"
+#include "runtime/registry.h"
 
 namespace trine::codegen {
 
@@ -40,6 +41,10 @@ class Family {
   virtual std::string source(const std::vector<Candidate>& cands) const = 0;
   virtual std::vector<jit::SourceFile> headers() const = 0;
   virtual PackedWeights pack(const Candidate& cand, const TernaryMatrix& W) const = 0;
+  // Bytes pack() makes for an M x K matrix (what a decode GEMV streams per call).
+  virtual int64_t packed_bytes(const Candidate& cand, int M, int K) const {
+    return kernel_packed_bytes(cand.family, cand.isa, cand.config, M, K);
+  }
 };
 
 const Family& mad_family();

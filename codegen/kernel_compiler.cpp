@@ -1,24 +1,56 @@
 #include "codegen/kernel_compiler.h"
 
+#include <algorithm>
+#include <thread>
+
 #include <fmt/format.h>
 
 namespace trine::codegen {
+
+namespace {
+
+std::string unit_name(const Family& family, const std::vector<Candidate>& batch) {
+  return fmt::format("{}_{}_{}", family.name(), isa_name(batch.front().isa), batch.front().symbol);
+}
+
+}  // namespace
 
 void KernelCompiler::compile(const Family& family, const std::vector<Candidate>& cands, const Progress& progress) {
   std::vector<Candidate> todo;
   for (const Candidate& c : cands)
     if (!done_.count(c.symbol)) todo.push_back(c);
-  for (std::size_t i = 0; i < todo.size(); i += kBatch) {
-    const std::size_t end = std::min(todo.size(), i + kBatch);
-    compile_batch(family, std::vector<Candidate>(todo.begin() + i, todo.begin() + end));
-    if (progress) progress(static_cast<int>(end), static_cast<int>(todo.size()));
+  std::vector<std::vector<Candidate>> batches;
+  for (std::size_t i = 0; i < todo.size(); i += kBatch)
+    batches.emplace_back(todo.begin() + i, todo.begin() + std::min(todo.size(), i + kBatch));
+  const std::vector<jit::SourceFile> headers = family.headers();
+  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Rounds of a few batches per thread: all threads busy, and progress still moves.
+  const std::size_t per_round = static_cast<std::size_t>(2 * threads);
+  std::size_t compiled = 0;
+  for (std::size_t r = 0; r < batches.size(); r += per_round) {
+    const std::size_t end = std::min(batches.size(), r + per_round);
+    std::vector<jit::Jit::Unit> units;
+    for (std::size_t b = r; b < end; ++b) units.push_back({unit_name(family, batches[b]), family.source(batches[b]), &headers});
+    const std::vector<jit::Jit::Added> added = jit_.add_all(units, threads);
+    for (std::size_t b = r; b < end; ++b) {
+      const jit::Jit::Added& a = added[b - r];
+      if (a.id) {
+        for (const Candidate& c : batches[b]) done_[c.symbol].fn = reinterpret_cast<trine_gemm_fn>(jit_.lookup(a.id, c.symbol));
+      } else if (batches[b].size() == 1) {
+        done_[batches[b].front().symbol].error = a.error;
+      } else {
+        // One bad candidate must not sink its batch: retry each alone.
+        for (const Candidate& c : batches[b]) compile_batch(family, {c});
+      }
+      compiled += batches[b].size();
+    }
+    if (progress) progress(static_cast<int>(compiled), static_cast<int>(todo.size()));
   }
 }
 
 void KernelCompiler::compile_batch(const Family& family, const std::vector<Candidate>& batch) {
-  const std::string name = fmt::format("{}_{}_{}", family.name(), isa_name(batch.front().isa), batch.front().symbol);
   try {
-    const jit::ModuleId mod = jit_.add(name, family.source(batch), family.headers());
+    const jit::ModuleId mod = jit_.add(unit_name(family, batch), family.source(batch), family.headers());
     for (const Candidate& c : batch) done_[c.symbol].fn = reinterpret_cast<trine_gemm_fn>(jit_.lookup(mod, c.symbol));
     return;
   } catch (const Error& e) {

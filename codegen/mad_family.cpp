@@ -100,21 +100,4 @@ const Family& mad_family() {
   return f;
 }
 
-const std::vector<const Family*>& all_families() {
-  static const std::vector<const Family*> fams{&mad_family()};
-  return fams;
-}
-
-const Family& family_by_name(const std::string& name) {
-  for (const Family* f : all_families())
-    if (f->name() == name) return *f;
-  throw Error(fmt::format("unknown kernel family '{}'", name));
-}
-
-std::vector<jit::SourceFile> embedded_headers() {
-  std::vector<jit::SourceFile> out;
-  for (const EmbeddedFile& f : embedded_files()) out.push_back({f.path, f.text});
-  return out;
-}
-
 }  // namespace trine::codegen

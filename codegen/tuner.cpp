@@ -8,12 +8,14 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "codegen/verify.h"
 #include "runtime/error.h"
 #include "runtime/measure.h"
+#include "runtime/registry.h"
 
 namespace trine::codegen {
 
@@ -43,7 +45,39 @@ struct LayoutData {
   std::unique_ptr<ColdCopies> cold;
 };
 
+// Survivors of a halving round: the fastest `keep`, the default (the baseline every speedup is
+// quoted against) and each family's fastest, so the final round compares every family.
+std::vector<Entry*> survivors(const std::vector<Entry*>& sorted, std::size_t keep, std::vector<Entry*>& dropped) {
+  std::vector<Entry*> next;
+  std::set<std::string> families;
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const bool family_first = families.insert(sorted[i]->cand.family).second;
+    if (i < keep || sorted[i]->is_default || family_first) next.push_back(sorted[i]);
+    else dropped.push_back(sorted[i]);
+  }
+  return next;
+}
+
+FamilyBest family_best_entry(const Entry& e, int64_t weight_bytes) {
+  return FamilyBest{e.cand.family, isa_name(e.cand.isa), e.cand.config, summarize(e.timed.samples), weight_bytes};
+}
+
 }  // namespace
+
+std::vector<FamilyBest> family_best_of(const std::vector<Trial>& trials, Isa isa, const std::vector<const Family*>& fams) {
+  std::vector<FamilyBest> out;
+  for (const Family* f : fams) {
+    const Trial* best = nullptr;
+    for (const Trial& t : trials)
+      if (t.family == f->name() && t.status == "ok" && t.stats.n > 0 && (!best || t.stats.median_s < best->stats.median_s))
+        best = &t;
+    if (best)
+      out.push_back(FamilyBest{best->family, isa_name(isa), best->config, best->stats,
+                               f->packed_bytes(f->candidate(isa, best->config), best->key.M, best->key.K)});
+  }
+  std::sort(out.begin(), out.end(), [](const FamilyBest& a, const FamilyBest& b) { return a.stats.median_s < b.stats.median_s; });
+  return out;
+}
 
 Shape parse_shape(const std::string& text) {
   const Error bad(fmt::format(
@@ -113,10 +147,12 @@ std::optional<TuneResult> Tuner::from_db(const TuneKey& key, const Shape& s, Isa
   const Family& fam = **fam_it;
   r.default_config = fam.default_candidate(isa, r.op).config;
   r.weight_bytes = std::llround(w->gbps * w->stats.median_s * 1e9);  // gbps was stored as bytes / median
-  for (const Trial& t : db_.trials(key)) {
+  const std::vector<Trial> trials = db_.trials(key);
+  for (const Trial& t : trials) {
     if (t.family == "reference") r.reference_stats = t.stats;
     if (t.family == fam.name() && t.config == r.default_config && t.stats.n > 0) r.default_stats = t.stats;
   }
+  r.family_best = family_best_of(trials, isa, fams);
   return r;
 }
 
@@ -137,7 +173,11 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, cons
   // Compile every family's space (shape independent, so later shapes reuse it).
   KernelCompiler& compiler = compilers_.for_isa(isa);
   std::vector<std::pair<const Family*, Candidate>> cands;
-  for (const Family* f : fams) {
+  std::vector<const Family*> usable;
+  for (const Family* f : fams)
+    if (f->supports(isa)) usable.push_back(f);
+  if (usable.empty()) throw Error(fmt::format("{}: no kernel family searched here supports {}", what, isa_name(isa)));
+  for (const Family* f : usable) {
     std::vector<Candidate> space = f->space(isa, op);
     const Candidate def = f->default_candidate(isa, op);
     if (std::find(space.begin(), space.end(), def) == space.end()) space.push_back(def);
@@ -147,7 +187,8 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, cons
     for (const Candidate& c : space) cands.emplace_back(f, c);
   }
   res.candidates = static_cast<int>(cands.size());
-  res.default_config = fams.front()->default_candidate(isa, op).config;
+  const Family& baseline = *usable.front();
+  res.default_config = baseline.default_candidate(isa, op).config;
 
   // Verify before timing.
   Verifier verifier(s.M, s.K, s.N, seed);
@@ -180,7 +221,7 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, cons
         lay.cold = std::make_unique<ColdCopies>(lay.packed.bytes.data(), lay.packed.size_bytes(),
                                                 opt.cold_bytes ? opt.cold_bytes : cold_bytes_for(host_.cache.l3));
     }
-    Entry e{cand, {}, fam->name() == fams.front()->name() && cand.config == res.default_config};
+    Entry e{cand, {}, fam == &baseline && cand.config == res.default_config};
     e.timed.fn = comp.fn;
     e.timed.args = make_gemm_args(lay.packed.bytes.data(), s.M, s.K, data.acts, ws, y.data(), s.M);
     e.timed.cold = lay.cold.get();
@@ -214,12 +255,12 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, cons
     time_round(alive, reps);
     std::sort(alive.begin(), alive.end(), [](const Entry* a, const Entry* b) { return a->median() < b->median(); });
     const std::size_t keep = std::max<std::size_t>(h.keep_min, (contenders() + 2) / 3);
-    std::vector<Entry*> next(alive.begin(), alive.begin() + std::min(keep, alive.size()));
-    for (std::size_t i = keep; i < alive.size(); ++i) {
-      if (alive[i]->is_default) next.push_back(alive[i]);  // the default stays as the baseline
-      else trial(alive[i]->cand, "dropped_early", summarize(alive[i]->timed.samples), "");
-    }
+    std::vector<Entry*> dropped;
+    std::vector<Entry*> next = survivors(alive, keep, dropped);
+    for (Entry* e : dropped) trial(e->cand, "dropped_early", summarize(e->timed.samples), "");
+    const bool shrank = next.size() < alive.size();
     alive = std::move(next);
+    if (!shrank) break;  // only the protected ones are left
     reps *= 2;
   }
   if (progress) progress({"time", round, 0, fmt::format("{}: final {} candidates", what, alive.size())});
@@ -247,6 +288,10 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, cons
   const Entry& best = *alive.front();
   const TimingStats st = summarize(best.timed.samples);
   res.weight_bytes = static_cast<int64_t>(layouts[best.cand.layout_key].packed.size_bytes());
+  std::set<std::string> seen;
+  for (const Entry* e : alive)
+    if (seen.insert(e->cand.family).second)
+      res.family_best.push_back(family_best_entry(*e, static_cast<int64_t>(layouts[e->cand.layout_key].packed.size_bytes())));
   res.winner = Winner{key, best.cand.family, best.cand.config, st,
                       static_cast<double>(res.weight_bytes) / st.median_s / 1e9,
                       static_cast<double>(s.M) * s.K * s.N / st.median_s / 1e9, static_cast<int64_t>(std::time(nullptr))};

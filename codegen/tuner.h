@@ -27,7 +27,7 @@ Shape parse_shape(const std::string& text);
 struct TuneOptions {
   std::vector<Shape> shapes;
   std::vector<Isa> isas;             // each tuned separately; the fastest is used at run time
-  std::vector<const Family*> families;  // empty: all
+  std::vector<const Family*> families;  // empty: all (each on the ISAs it supports)
   std::size_t cold_bytes = 0;          // weight copies for decode timing; 0: cold_bytes_for(L3)
   double budget_s = 170;             // whole run; split evenly over what remains
   bool force = false;                // retune even where the database has a winner
@@ -41,6 +41,13 @@ struct TuneEvent {
 };
 using TuneProgress = std::function<void(const TuneEvent&)>;
 
+// The fastest config of one family on a shape, so families can be compared side by side.
+struct FamilyBest {
+  std::string family, isa, config;
+  TimingStats stats;
+  int64_t weight_bytes = 0;  // packed bytes it reads per call
+};
+
 struct TuneResult {
   Shape shape;
   Op op = Op::gemv;
@@ -50,9 +57,13 @@ struct TuneResult {
   std::string default_config;
   std::optional<TimingStats> default_stats, reference_stats;
   int64_t weight_bytes = 0;  // packed bytes the winner reads per call
+  std::vector<FamilyBest> family_best;  // fastest first; the winner's family leads
   int candidates = 0, compile_failed = 0, verify_failed = 0;
   std::vector<std::string> failures;  // "family config: why"
 };
+
+// The fastest fully timed trial of each family among stored trials, fastest first.
+std::vector<FamilyBest> family_best_of(const std::vector<Trial>& trials, Isa isa, const std::vector<const Family*>& fams);
 
 TuneKey make_key(const HostInfo& host, const std::string& compiler, Op op, const Shape& s, int threads, Isa isa);
 

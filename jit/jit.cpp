@@ -29,7 +29,9 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -184,6 +186,7 @@ struct Jit::Impl {
   std::vector<std::string> cc1_flags;  // everything but the input file
   std::string flags_key;               // cc1 flags + codegen settings, for the cache key
   std::unique_ptr<llvm::TargetMachine> tm;
+  std::optional<llvm::orc::JITTargetMachineBuilder> jtmb;  // a TargetMachine per compile thread
   std::unique_ptr<llvm::orc::LLJIT> lljit;
   llvm::orc::JITDylib* process = nullptr;
   std::map<ModuleId, LoadedModule> modules;
@@ -195,7 +198,10 @@ struct Jit::Impl {
   void build_flags();
   std::string cache_key(const std::string& name, const std::string& source,
                         const std::vector<SourceFile>& headers) const;
-  std::string compile(const std::string& name, const std::string& source, const std::vector<SourceFile>& headers);
+  std::string compile(llvm::TargetMachine& tm, const std::string& name, const std::string& source,
+                      const std::vector<SourceFile>& headers);
+  std::unique_ptr<llvm::TargetMachine> make_tm() const;
+  ModuleId load(const std::string& key, const std::string& name, const std::string& object);
   LoadedModule link(ModuleId id, const std::string& name, const std::string& object);
   void unload(LoadedModule& m);
 };
@@ -251,7 +257,14 @@ std::string Jit::Impl::cache_key(const std::string& name, const std::string& sou
   return h.hex();
 }
 
-std::string Jit::Impl::compile(const std::string& name, const std::string& source,
+std::unique_ptr<llvm::TargetMachine> Jit::Impl::make_tm() const {
+  llvm::orc::JITTargetMachineBuilder builder = *jtmb;  // a copy: threads may call this at once
+  auto made = builder.createTargetMachine();
+  if (!made) throw Error("JIT target " + target.key() + ": " + message_of(made.takeError()));
+  return std::move(*made);
+}
+
+std::string Jit::Impl::compile(llvm::TargetMachine& tm, const std::string& name, const std::string& source,
                                const std::vector<SourceFile>& headers) {
   std::string diag_text;
   llvm::raw_string_ostream diag_os(diag_text);
@@ -309,14 +322,14 @@ std::string Jit::Impl::compile(const std::string& name, const std::string& sourc
   lower_structor_list(*module, "llvm.global_ctors", kInitFn);
   lower_structor_list(*module, "llvm.global_dtors", kFiniFn);
   define_dso_handle(*module);
-  module->setDataLayout(tm->createDataLayout());
-  module->setTargetTriple(tm->getTargetTriple().str());
+  module->setDataLayout(tm.createDataLayout());
+  module->setTargetTriple(tm.getTargetTriple().str());
 
   llvm::SmallVector<char, 0> object;
   {
     llvm::raw_svector_ostream os(object);
     llvm::legacy::PassManager pm;
-    if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CGFT_ObjectFile))
+    if (tm.addPassesToEmitFile(pm, os, nullptr, llvm::CGFT_ObjectFile))
       throw fail("the target machine cannot emit object files");
     pm.run(*module);
   }
@@ -400,9 +413,8 @@ Jit::Jit(Target target, std::string cache_dir) : impl_(std::make_unique<Impl>(st
       .setCodeGenOptLevel(llvm::CodeGenOpt::Aggressive)
       .setRelocationModel(llvm::Reloc::PIC_)
       .setCodeModel(llvm::CodeModel::Small);
-  auto tm = jtmb.createTargetMachine();
-  if (!tm) throw Error("JIT target " + I.target.key() + ": " + message_of(tm.takeError()));
-  I.tm = std::move(*tm);
+  I.jtmb = jtmb;
+  I.tm = I.make_tm();
 
   // No platform: this JIT only loads objects whose initializers were lowered by compile().
   auto jit = llvm::orc::LLJITBuilder()
@@ -462,7 +474,7 @@ ModuleId Jit::add(const std::string& name, const std::string& source, const std:
   auto start = std::chrono::steady_clock::now();
   std::string object;
   try {
-    object = I.compile(name, source, headers);
+    object = I.compile(*I.tm, name, source, headers);
   } catch (...) {
     I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     ++I.counters.compiles;
@@ -475,6 +487,75 @@ ModuleId Jit::add(const std::string& name, const std::string& source, const std:
   I.cache.store(key, object);
   I.modules.emplace(id, std::move(m));
   return id;
+}
+
+ModuleId Jit::Impl::load(const std::string& key, const std::string& name, const std::string& object) {
+  const ModuleId id = next_id++;
+  LoadedModule m = link(id, name, object);
+  cache.store(key, object);
+  modules.emplace(id, std::move(m));
+  return id;
+}
+
+std::vector<Jit::Added> Jit::add_all(const std::vector<Unit>& units, int threads) {
+  Impl& I = *impl_;
+  std::vector<Added> out(units.size());
+  std::vector<std::string> keys(units.size());
+  std::vector<std::size_t> misses;
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const Unit& u = units[i];
+    keys[i] = I.cache_key(u.name, u.source, *u.headers);
+    if (std::optional<std::string> cached = I.cache.load(keys[i])) {
+      const ModuleId id = I.next_id++;
+      try {
+        I.modules.emplace(id, I.link(id, u.name, *cached));
+        ++I.counters.cache_hits;
+        out[i].id = id;
+        continue;
+      } catch (const CompileError&) {
+        // Rebuilt below, as add() does.
+      }
+    }
+    misses.push_back(i);
+  }
+  // clang and codegen are the slow part and independent per unit: each thread has its own
+  // LLVMContext and TargetMachine. Linking into the one JIT stays on this thread.
+  std::vector<std::string> objects(units.size());
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    std::unique_ptr<llvm::TargetMachine> tm;
+    try {
+      tm = I.make_tm();
+    } catch (const std::exception& e) {
+      for (std::size_t k; (k = next++) < misses.size();) out[misses[k]].error = e.what();
+      return;
+    }
+    for (std::size_t k; (k = next++) < misses.size();) {
+      const Unit& u = units[misses[k]];
+      try {
+        objects[misses[k]] = I.compile(*tm, u.name, u.source, *u.headers);
+      } catch (const std::exception& e) {
+        out[misses[k]].error = e.what();
+      }
+    }
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const int n = std::max(1, std::min<int>(threads, static_cast<int>(misses.size())));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < n; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  I.counters.compiles += misses.size();
+  for (std::size_t i : misses) {
+    if (!out[i].error.empty()) continue;
+    try {
+      out[i].id = I.load(keys[i], units[i].name, objects[i]);
+    } catch (const Error& e) {
+      out[i].error = e.what();
+    }
+  }
+  return out;
 }
 
 void* Jit::lookup(ModuleId module, const std::string& symbol) {

@@ -56,6 +56,17 @@ class Jit {
   // Compiles one translation unit (C++20, -O3) in which `headers` are visible as in-memory files
   // (include them by path). Throws CompileError with clang's diagnostics.
   ModuleId add(const std::string& name, const std::string& source, const std::vector<SourceFile>& headers);
+  struct Unit {
+    std::string name, source;
+    const std::vector<SourceFile>* headers = nullptr;
+  };
+  struct Added {
+    ModuleId id = 0;    // 0 when the unit failed
+    std::string error;  // clang's diagnostics or the link error
+  };
+  // add() for many units: cache misses compile on up to `threads` threads at once (the tuner's
+  // cold start is mostly clang); a unit that fails costs only itself.
+  std::vector<Added> add_all(const std::vector<Unit>& units, int threads);
   // Address of an extern "C" symbol of that module; throws Error if absent.
   void* lookup(ModuleId module, const std::string& symbol);
   void remove(ModuleId module);  // frees the module's code

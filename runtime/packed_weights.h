@@ -21,6 +21,8 @@ struct PackedWeights {
 };
 
 PackedWeights pack_mad(const TernaryMatrix& W, mad::Layout layout);
+// Every family overloads pack_weights on its layout type, so generic code packs for any kernel.
+inline PackedWeights pack_weights(const TernaryMatrix& W, mad::Layout layout) { return pack_mad(W, layout); }
 
 // Per-call state that outlives a call: token scales and the kernels' scratch.
 struct GemmWorkspace {

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "runtime/base3_config.h"
 #include "runtime/error.h"
+#include "runtime/lut_config.h"
 
 namespace trine {
 
@@ -21,20 +23,27 @@ KernelChoice select_kernel(const TuningDb* db, const TuneKey& key, const std::ve
 
 namespace {
 
-void require_known_family(const std::string& family) {
-  if (family != "mad") throw Error(fmt::format("unknown kernel family '{}'", family));
+// Runs f on the parsed config of the named family: the one place that knows every family.
+template <class F>
+auto with_config(const std::string& family, Isa isa, const std::string& config, F&& f) {
+  if (family == "mad") return f(MadConfig::parse(isa, config));
+  if (family == "base3") return f(Base3Config::parse(isa, config));
+  if (family == "lut") return f(LutConfig::parse(isa, config));
+  throw Error(fmt::format("unknown kernel family '{}' (known: mad, base3, lut)", family));
 }
 
 }  // namespace
 
 std::string kernel_layout_key(const std::string& family, Isa isa, const std::string& config) {
-  require_known_family(family);
-  return MadConfig::parse(isa, config).layout_key();
+  return with_config(family, isa, config, [](const auto& c) { return c.layout_key(); });
 }
 
 PackedWeights pack_for_kernel(const std::string& family, Isa isa, const std::string& config, const TernaryMatrix& W) {
-  require_known_family(family);
-  return pack_mad(W, MadConfig::parse(isa, config).layout());
+  return with_config(family, isa, config, [&](const auto& c) { return pack_weights(W, c.layout()); });
+}
+
+int64_t kernel_packed_bytes(const std::string& family, Isa isa, const std::string& config, int M, int K) {
+  return with_config(family, isa, config, [&](const auto& c) { return static_cast<int64_t>(c.layout().packed_bytes(M, K)); });
 }
 
 }  // namespace trine

@@ -14,7 +14,7 @@
 namespace trine {
 
 struct KernelChoice {
-  std::string family;  // "mad"
+  std::string family;  // "mad", "base3" or "lut"
   Isa isa = Isa::avx2;
   std::string config;
   std::optional<Winner> winner;  // set when tuned
@@ -29,5 +29,7 @@ KernelChoice select_kernel(const TuningDb* db, const TuneKey& key, const std::ve
 // or a malformed config.
 std::string kernel_layout_key(const std::string& family, Isa isa, const std::string& config);
 PackedWeights pack_for_kernel(const std::string& family, Isa isa, const std::string& config, const TernaryMatrix& W);
+// Bytes of packed weights the kernel reads for an M x K matrix.
+int64_t kernel_packed_bytes(const std::string& family, Isa isa, const std::string& config, int M, int K);
 
 }  // namespace trine

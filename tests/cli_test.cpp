@@ -47,6 +47,11 @@ TEST_F(CliTest, UnknownIsaAndPresetAreRejected) {
   r = trine(fmt::format("tune --preset llama --db {}", path("t.db")));
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.out.find("--preset 'llama'"), std::string::npos) << r.out;
+  r = trine(fmt::format("tune --shape 64x64 --families mad,tmac --db {}", path("t.db")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--families 'mad,tmac': unknown kernel family 'tmac' (known: mad, base3, lut)"), std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(path("t.db")));
 }
 
 #endif

@@ -11,16 +11,12 @@
 #include "runtime/problems.h"
 #include "templates/cpu/mad.h"
 
-namespace trine {
-// Each family overloads pack_weights for its layout type (found by argument-dependent lookup when
-// the template below is instantiated), so one harness checks every family.
-inline PackedWeights pack_weights(const TernaryMatrix& W, mad::Layout layout) { return pack_mad(W, layout); }
-}  // namespace trine
-
 namespace trine::test {
 
 template <class Kern>
 void expect_matches_reference(const Problem& p, int nthreads) {
+  // Each family overloads trine::pack_weights for its layout type, found by argument-dependent
+  // lookup here, so one harness checks every family.
   PackedWeights pw = pack_weights(p.W, Kern::kLayout);
   GemmWorkspace ws;
   ws.prepare(p.acts, p.W.wscale, nthreads);

@@ -21,6 +21,7 @@ class TestFamily final : public Family {
  public:
   TestFamily(std::string name, bool saboteurs) : name_(std::move(name)), saboteurs_(saboteurs) {}
   std::string name() const override { return name_; }
+  double nominal_bits_per_weight() const override { return 2.0; }
 
   std::vector<Candidate> space(Isa isa, Op op) const override {
     std::vector<Candidate> out;
@@ -64,6 +65,10 @@ class TestFamily final : public Family {
     return mad_family().source(real) + extra;
   }
   std::vector<jit::SourceFile> headers() const override { return mad_family().headers(); }
+  int64_t packed_bytes(const Candidate& c, int M, int K) const override {
+    const bool sab = c.config == "does-not-compile" || c.config == "wrong-result";
+    return kernel_packed_bytes("mad", c.isa, sab ? mad_default(c.isa, Op::gemv).str() : c.config, M, K);
+  }
   PackedWeights pack(const Candidate& c, const TernaryMatrix& W) const override {
     const bool sab = c.config == "does-not-compile" || c.config == "wrong-result";
     return mad_family().pack(sab ? mad_family().default_candidate(c.isa, Op::gemv) : c, W);
@@ -184,6 +189,36 @@ TEST_F(TunerTest, Avx2PathThroughTheJitOnAnyX86Host) {
     EXPECT_EQ(r.winner.key.isa, "avx2");
     EXPECT_EQ(r.compile_failed, 1);
     EXPECT_EQ(r.verify_failed, 1);
+  }
+}
+
+TEST_F(TunerTest, EveryFamilyReachesTheFinalRoundAndIsReportedSideBySide) {
+  TestFamily a("fam-a", false), b("fam-b", false);
+  TuningDb db((dir_ / "t.db").string());
+  ThreadPool pool(2);
+  CompilerSet compilers((dir_ / "obj").string());
+  Tuner tuner(db, compilers, pool, host_info());
+  TuneOptions o = options(a, {{96, 512, 1, ""}});
+  o.families = {&a, &b};
+  const auto results = tuner.tune(o);
+  ASSERT_EQ(results.size(), 1u);
+  const TuneResult& r = results[0];
+  ASSERT_EQ(r.family_best.size(), 2u);
+  EXPECT_NE(r.family_best[0].family, r.family_best[1].family);
+  EXPECT_LE(r.family_best[0].stats.median_s, r.family_best[1].stats.median_s);
+  EXPECT_EQ(r.family_best[0].family, r.winner.family);
+  EXPECT_EQ(r.family_best[0].config, r.winner.config);
+  // 96 rows x 512 k at 2 bits per weight, rows padded to the block.
+  for (const FamilyBest& f : r.family_best) EXPECT_EQ(f.weight_bytes, 96 * 512 / 4) << f.family << " " << f.config;
+
+  // A rerun reads the same side-by-side view back from the stored trials.
+  const auto again = tuner.tune(o);
+  ASSERT_TRUE(again[0].cached);
+  ASSERT_EQ(again[0].family_best.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(again[0].family_best[i].family, r.family_best[i].family);
+    EXPECT_EQ(again[0].family_best[i].config, r.family_best[i].config);
+    EXPECT_EQ(again[0].family_best[i].stats.median_s, r.family_best[i].stats.median_s);
   }
 }
 

@@ -131,7 +131,7 @@ void trine_register_kernel_benchmarks() {
     const Op op = op_for_tokens(s.N);
     const std::string shape = fmt::format("{}/{}/{}x{}x{}", op_name(op), s.label, s.M, s.K, s.N);
     const TuneKey key = codegen::make_key(host, jit::Jit::compiler_version(), op, s, threads, isas.front());
-    for (const cli::KernelVariant& v : cli::family_variants(&db, key, isas))
+    for (const cli::KernelVariant& v : cli::family_variants(&db, key, isas, true))
       for (bool dram : {true, false}) {
         std::string variant = v.variant;  // "winner = default" -> "winner=default"
         variant.erase(std::remove(variant.begin(), variant.end(), ' '), variant.end());

@@ -1,0 +1,37 @@
+// The LUT family's config: which kernel of templates/cpu/lut.h runs an op, as text stored in the
+// tuning database, and the packing of weights it reads.
+#pragma once
+#include <string>
+
+#include "runtime/isa.h"
+#include "runtime/kernel_spec.h"
+#include "runtime/packed_weights.h"
+#include "templates/cpu/lut_layout.h"
+
+namespace trine {
+
+// The LUT family's knobs (see templates/cpu/lut.h for what each one does). Only g = 3 exists.
+struct LutConfig {
+  Isa isa = Isa::avx2;
+  int r = 32, mb = 1, kg = 64, ts = 0, tr = 0, nt = 1, pf = 0, split = 0;
+
+  std::string str() const;         // "g3.r64.mb1.kg84.ts0.tr0.nt1.pf0.s0"
+  std::string symbol() const;      // extern "C" name of its instantiation
+  lut::Layout layout() const;      // packed-weight layout it reads
+  std::string layout_key() const;  // equal keys: the same packed weights
+  // Empty when the config is legal for its ISA, else why not.
+  std::string violation() const;
+  bool operator==(const LutConfig&) const = default;
+
+  // Throws Error naming the text when it is not a well-formed, legal config.
+  static LutConfig parse(Isa isa, const std::string& text);
+};
+
+// The config used where nothing was tuned.
+LutConfig lut_default(Isa isa, Op op);
+
+PackedWeights pack_lut(const TernaryMatrix& W, lut::Layout layout);
+// Found by argument-dependent lookup where code is generic over the family's layout type.
+inline PackedWeights pack_weights(const TernaryMatrix& W, lut::Layout layout) { return pack_lut(W, layout); }
+
+}  // namespace trine

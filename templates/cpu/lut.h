@@ -1,0 +1,396 @@
+// LUT family kernels: per call and token, every worker builds for each group j of three
+// activations the 16-entry table T_j[i] = sum of the weights whose balanced-ternary value is +i
+// times the activations (exact, |T| <= 384), stored as a low-byte and a high-byte plane of 16
+// bytes. A weight group is then one 4-bit index and a sign bit (lut_layout.h): pshufb looks up
+// vb rows at once, unpacking the two planes gives exact int16, the sign is applied per row, and
+// int16 sums spill to int32 before they could overflow. One template over the tuning knobs; the
+// ISA is a traits class, defined only where the translation unit's target supports it.
+//
+// Knobs (all compile-time):
+//   R      rows per block: vb (index nibbles pair two groups) or 2vb (they pair two row halves,
+//          so each table broadcast serves twice the rows); see lut_layout.h
+//   MB     row blocks processed together: each table broadcast used by MB blocks
+//   KG     groups per K tile: the int16 accumulation depth (<= 84: 84 * 384 < 32768)
+//   TS     table segment in groups (0 = as large as the stack budget allows): tables for one
+//          segment are built, then consumed; smaller segments stay in L1, at the price of int32
+//          partial sums kept in y between segments
+//   TR     row groups that consume one table segment before the next segment (0 = all of the
+//          thread's rows: each table built once per call). Smaller chunks keep their weights in
+//          cache across token tiles in prefill, at the price of rebuilding the tables per chunk
+//   NT     tokens processed together (prefill): indices and signs decoded once for NT tables
+//   PF     software prefetch distance in bytes ahead of each weight stream (0 = none)
+//   SPLIT  0 = contiguous row ranges per thread, 1 = row groups dealt round robin,
+//          2 = contiguous ranges walked as MB far-apart streams at once
+#ifndef TRINE_LUT_H
+#define TRINE_LUT_H
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#include <stdint.h>
+#include <string.h>
+
+#include "runtime/kernel_abi.h"
+#include "templates/cpu/lut_layout.h"
+
+#if defined(__clang__)
+#define TRINE_LUT_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define TRINE_LUT_UNROLL _Pragma("GCC unroll 16")
+#else
+#define TRINE_LUT_UNROLL
+#endif
+#define TRINE_LUT_INLINE inline __attribute__((always_inline))
+
+namespace trine::lut {
+
+// Balanced-ternary digit c (0: weight of 9, 1: of 3, 2: of 1) of table index i; 14, 15 unused.
+constexpr int digit(int i, int c) {
+  if (i > 13) return 0;
+  int d[3] = {0, 0, 0}, v = i;
+  for (int p = 2; p >= 0; --p) {
+    const int r = v % 3;
+    d[p] = r == 2 ? -1 : r;
+    v = (v - d[p]) / 3;
+  }
+  return d[c];
+}
+
+// Byte-shuffle controls for the table build, for a vector of VB bytes. The build works on one
+// group per 128-bit lane, on the int16 slots s = [a0 a1 a2 0 -a0 -a1 -a2 0] of its activations.
+template <int VB>
+struct BuildControls {
+  alignas(64) int8_t spread[VB];   // a0 a1 a2 of lane L's group into the high bytes of slots 0-2, 4-6
+  alignas(64) int8_t pick[2][3][VB];  // half h (entries 8h..8h+7), digit c: the slot holding d*a_c
+  alignas(64) int8_t planes[VB];   // int16 entries to [8 low bytes | 8 high bytes]
+  constexpr BuildControls() : spread(), pick(), planes() {
+    for (int b = 0; b < VB; ++b) {
+      const int lane = b / 16, o = b % 16, e = o / 2;
+      int src = -128;
+      if (o % 2 == 1 && e % 4 != 3) src = 3 * lane + e % 4;
+      spread[b] = static_cast<int8_t>(src);
+      for (int h = 0; h < 2; ++h)
+        for (int c = 0; c < 3; ++c) {
+          const int d = digit(8 * h + e, c);
+          const int slot = d > 0 ? c : d < 0 ? 4 + c : 3;
+          pick[h][c][b] = static_cast<int8_t>(2 * slot + o % 2);
+        }
+      planes[b] = static_cast<int8_t>(o < 8 ? 2 * o : 2 * (o - 8) + 1);
+    }
+  }
+};
+
+#if defined(__x86_64__) || defined(__i386__)
+#if defined(__AVX2__)
+struct Avx2 {
+  using V = __m256i;
+  static constexpr int VB = 32;
+  static constexpr int P = VB / 16;  // groups per table build step (one per 128-bit lane)
+  static constexpr const char* name = "avx2";
+  static constexpr BuildControls<VB> kCtl{};
+  static TRINE_LUT_INLINE V zero() { return _mm256_setzero_si256(); }
+  static TRINE_LUT_INLINE V load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+  static TRINE_LUT_INLINE V table(const uint8_t* p) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static TRINE_LUT_INLINE V nib_lo(V x) { return _mm256_and_si256(x, _mm256_set1_epi8(15)); }
+  static TRINE_LUT_INLINE V nib_hi(V x) { return _mm256_and_si256(_mm256_srli_epi16(x, 4), _mm256_set1_epi8(15)); }
+  static TRINE_LUT_INLINE V lookup(V t, V idx) { return _mm256_shuffle_epi8(t, idx); }
+  static TRINE_LUT_INLINE V unpack(V lo, V hi, int half) {
+    return half ? _mm256_unpackhi_epi8(lo, hi) : _mm256_unpacklo_epi8(lo, hi);
+  }
+  // No k-masks: each int16 lane gets its row's sign bit in bit 15 by a variable shift of the
+  // broadcast bits (see Layout::sign_bit), made nonzero so psignw never zeroes a value.
+  struct Signs {
+    V half[2];
+  };
+  static TRINE_LUT_INLINE Signs signs(const uint8_t* p) {
+    int32_t bits;
+    memcpy(&bits, p, 4);
+    const V b = _mm256_set1_epi32(bits), one = _mm256_set1_epi16(1);
+    return Signs{{_mm256_or_si256(_mm256_sllv_epi32(b, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)), one),
+                  _mm256_or_si256(_mm256_sllv_epi32(b, _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15)), one)}};
+  }
+  static TRINE_LUT_INLINE V add_signed(V acc, V v, const Signs& s, int half) {
+    return _mm256_add_epi16(acc, _mm256_sign_epi16(v, s.half[half]));
+  }
+  // dst[0, VB/2) += the int16 lanes of v, sign extended.
+  static TRINE_LUT_INLINE void widen_add(int32_t* dst, V v) {
+    __m256i* d = reinterpret_cast<__m256i*>(dst);
+    const V lo = _mm256_cvtepi16_epi32(_mm256_castsi256_si128(v));
+    const V hi = _mm256_cvtepi16_epi32(_mm256_extracti128_si256(v, 1));
+    _mm256_storeu_si256(d, _mm256_add_epi32(_mm256_loadu_si256(d), lo));
+    _mm256_storeu_si256(d + 1, _mm256_add_epi32(_mm256_loadu_si256(d + 1), hi));
+  }
+  // Tables of P groups whose activations start at q: out = [P low planes][P high planes].
+  static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
+    const V x = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+    const V u = _mm256_srai_epi16(_mm256_shuffle_epi8(x, load(kCtl.spread)), 8);
+    const V s = _mm256_sign_epi16(u, _mm256_setr_epi16(1, 1, 1, 1, -1, -1, -1, -1, 1, 1, 1, 1, -1, -1, -1, -1));
+    V half[2];
+    for (int h = 0; h < 2; ++h) {
+      const V t = _mm256_add_epi16(_mm256_add_epi16(_mm256_shuffle_epi8(s, load(kCtl.pick[h][0])),
+                                                    _mm256_shuffle_epi8(s, load(kCtl.pick[h][1]))),
+                                   _mm256_shuffle_epi8(s, load(kCtl.pick[h][2])));
+      half[h] = _mm256_shuffle_epi8(t, load(kCtl.planes));
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_unpacklo_epi64(half[0], half[1]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + VB), _mm256_unpackhi_epi64(half[0], half[1]));
+  }
+};
+#endif
+
+#if defined(__AVX512F__) && defined(__AVX512BW__)
+struct Avx512 {
+  using V = __m512i;
+  static constexpr int VB = 64;
+  static constexpr int P = VB / 16;
+  static constexpr const char* name = "avx512";
+  static constexpr BuildControls<VB> kCtl{};
+  static TRINE_LUT_INLINE V zero() { return _mm512_setzero_si512(); }
+  static TRINE_LUT_INLINE V load(const void* p) { return _mm512_loadu_si512(p); }
+  static TRINE_LUT_INLINE V table(const uint8_t* p) {
+    return _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  static TRINE_LUT_INLINE V nib_lo(V x) { return _mm512_and_si512(x, _mm512_set1_epi8(15)); }
+  static TRINE_LUT_INLINE V nib_hi(V x) { return _mm512_and_si512(_mm512_srli_epi16(x, 4), _mm512_set1_epi8(15)); }
+  static TRINE_LUT_INLINE V lookup(V t, V idx) { return _mm512_shuffle_epi8(t, idx); }
+  static TRINE_LUT_INLINE V unpack(V lo, V hi, int half) {
+    return half ? _mm512_unpackhi_epi8(lo, hi) : _mm512_unpacklo_epi8(lo, hi);
+  }
+  // Row i's sign is bit i: 32 bits per int16 vector, a k-mask as loaded.
+  struct Signs {
+    __mmask32 half[2];
+  };
+  static TRINE_LUT_INLINE Signs signs(const uint8_t* p) {
+    uint32_t lo, hi;
+    memcpy(&lo, p, 4);
+    memcpy(&hi, p + 4, 4);
+    return Signs{{_cvtu32_mask32(lo), _cvtu32_mask32(hi)}};
+  }
+  static TRINE_LUT_INLINE V add_signed(V acc, V v, const Signs& s, int half) {
+    return _mm512_add_epi16(acc, _mm512_mask_sub_epi16(v, s.half[half], _mm512_setzero_si512(), v));
+  }
+  static TRINE_LUT_INLINE void widen_add(int32_t* dst, V v) {
+    const V lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(v));
+    const V hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(v, 1));
+    _mm512_storeu_si512(dst, _mm512_add_epi32(_mm512_loadu_si512(dst), lo));
+    _mm512_storeu_si512(dst + 16, _mm512_add_epi32(_mm512_loadu_si512(dst + 16), hi));
+  }
+  static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
+    const V x = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
+    const V u = _mm512_srai_epi16(_mm512_shuffle_epi8(x, load(kCtl.spread)), 8);
+    const V s = _mm512_mask_sub_epi16(u, 0xF0F0F0F0u, _mm512_setzero_si512(), u);
+    V half[2];
+    for (int h = 0; h < 2; ++h) {
+      const V t = _mm512_add_epi16(_mm512_add_epi16(_mm512_shuffle_epi8(s, load(kCtl.pick[h][0])),
+                                                    _mm512_shuffle_epi8(s, load(kCtl.pick[h][1]))),
+                                   _mm512_shuffle_epi8(s, load(kCtl.pick[h][2])));
+      half[h] = _mm512_shuffle_epi8(t, load(kCtl.planes));
+    }
+    _mm512_storeu_si512(out, _mm512_unpacklo_epi64(half[0], half[1]));
+    _mm512_storeu_si512(out + VB, _mm512_unpackhi_epi64(half[0], half[1]));
+  }
+};
+#endif
+#endif  // x86
+
+// Read-only, keep in all cache levels.
+TRINE_LUT_INLINE void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+
+// A thread's share of the row blocks: work items of MB blocks b0, b0 + bs, ... (n = MB), or
+// leftover blocks (n < MB, consecutive, processed one at a time).
+struct Work {
+  int b0, bs, n;
+};
+
+template <int MB, int SPLIT>
+struct Rows {
+  int nb, tid, nth, count;
+  int g0 = 0, B0 = 0, part = 0;
+  Rows(int nblocks, int t, int n) : nb(nblocks), tid(t), nth(n) {
+    const int ngroups = (nb + MB - 1) / MB;
+    if constexpr (SPLIT == 0) {
+      g0 = static_cast<int>(static_cast<int64_t>(ngroups) * tid / nth);
+      count = static_cast<int>(static_cast<int64_t>(ngroups) * (tid + 1) / nth) - g0;
+    } else if constexpr (SPLIT == 1) {
+      count = tid < ngroups ? (ngroups - tid + nth - 1) / nth : 0;
+    } else {
+      B0 = static_cast<int>(static_cast<int64_t>(nb) * tid / nth);
+      const int B1 = static_cast<int>(static_cast<int64_t>(nb) * (tid + 1) / nth);
+      part = (B1 - B0) / MB;
+      count = part + (B1 - B0 - part * MB);
+    }
+  }
+  Work at(int i) const {
+    if constexpr (SPLIT == 2) {
+      if (i < part) return Work{B0 + i, part, MB};
+      return Work{B0 + part * MB + (i - part), 1, 1};
+    }
+    const int g = SPLIT == 0 ? g0 + i : tid + i * nth;
+    const int b0 = g * MB;
+    return Work{b0, 1, nb - b0 < MB ? nb - b0 : MB};
+  }
+};
+
+template <class I, int R, int MB, int KG, int TS, int TR, int NT, int PF, int SPLIT>
+struct Kernel {
+  using V = typename I::V;
+  static constexpr int VB = I::VB;
+  static constexpr Layout kLayout{VB, R};
+  static constexpr int GPU = kLayout.groups_per_unit();
+  static constexpr int UB = kLayout.unit_bytes();
+  static constexpr int ACC = 2 * (R / VB);  // int16 vectors per block and token
+  static constexpr int kTableBudget = 256 * 1024;  // stack bytes for the tables of NT tokens
+  static constexpr int SEG = TS > 0 ? TS : kTableBudget / (32 * NT) / KG * KG;
+  static_assert(kLayout.valid(), "R must be vb or 2 * vb");
+  static_assert(MB >= 1 && NT >= 1 && TR >= 0, "tile sizes must be positive");
+  static_assert(KG >= 4 && KG % 4 == 0 && KG <= 84, "KG: a multiple of 4, at most 84 (int16 sums)");
+  static_assert(SEG >= KG && SEG % KG == 0 && 32 * NT * SEG <= kTableBudget, "TS: a multiple of KG within budget");
+
+  struct Ctx {
+    const trine_gemm_args* a;
+    int64_t block_bytes, groups;  // groups: padded, even
+  };
+
+  // Tables of tokens [t0, t0 + NTX) for groups [g0, g1) of the segment; token t's at tab + t*SEG*32.
+  template <int NTX>
+  static void build(const trine_gemm_args* a, int t0, int64_t g0, int64_t g1, uint8_t* tab) {
+    for (int t = 0; t < NTX; ++t) {
+      const int8_t* q = a->q + (t0 + t) * a->q_stride + 3 * g0;
+      uint8_t* out = tab + static_cast<int64_t>(t) * SEG * 32;
+      for (int64_t j = 0; j < g1 - g0; j += I::P) I::build(q + 3 * j, out + j * 32);
+    }
+  }
+
+  // One unit of MBX blocks times NTX tokens into int16 sums: its first group is group gi of the
+  // build step whose tables start at ts (a constant offset once the step loop is unrolled).
+  template <int MBX, int NTX>
+  static TRINE_LUT_INLINE void unit(const uint8_t* const* w, int64_t off, const uint8_t* ts, int gi,
+                                    V (&acc)[NTX][MBX][ACC]) {
+    V idx[MBX][2];
+    typename I::Signs sg[MBX][2];
+    TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb) {
+      const uint8_t* p = w[mb] + off;
+      if constexpr (PF > 0) prefetch(p + PF);
+      const V x = I::load(p);
+      idx[mb][0] = I::nib_lo(x);
+      idx[mb][1] = I::nib_hi(x);
+      sg[mb][0] = I::signs(p + VB);
+      sg[mb][1] = I::signs(p + VB + VB / 8);
+    }
+    TRINE_LUT_UNROLL for (int t = 0; t < NTX; ++t) {
+      const uint8_t* tt = ts + static_cast<int64_t>(t) * SEG * 32;
+      TRINE_LUT_UNROLL for (int h = 0; h < 2; ++h) {
+        // R = vb: sub h is group gi + h into the same rows; R = 2vb: group gi into row half h.
+        const uint8_t* lo = tt + (GPU == 2 ? gi + h : gi) * 16;
+        const V tl = I::table(lo), th = I::table(lo + I::P * 16);
+        const int a0 = GPU == 2 ? 0 : 2 * h;
+        TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb) {
+          const V l = I::lookup(tl, idx[mb][h]), hv = I::lookup(th, idx[mb][h]);
+          acc[t][mb][a0] = I::add_signed(acc[t][mb][a0], I::unpack(l, hv, 0), sg[mb][h], 0);
+          acc[t][mb][a0 + 1] = I::add_signed(acc[t][mb][a0 + 1], I::unpack(l, hv, 1), sg[mb][h], 1);
+        }
+      }
+    }
+  }
+
+  // Blocks b0, b0 + bs, ... (MBX of them) times tokens [t0, t0 + NTX) over the segment's groups
+  // [g0, g1), whose tables are at tab; int32 sums go to y (as partial int32 bits or as floats).
+  template <int MBX, int NTX>
+  static void tile(const Ctx& x, int b0, int bs, int t0, int64_t g0, int64_t g1, const uint8_t* tab) {
+    const trine_gemm_args* a = x.a;
+    alignas(64) int32_t acc32[NTX][MBX][R];
+    memset(acc32, 0, sizeof acc32);
+    const uint8_t* w[MBX];
+    TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb) w[mb] = a->w + static_cast<int64_t>(b0 + mb * bs) * x.block_bytes;
+    if constexpr (PF > 0) {
+      TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb)
+        for (int off = 0; off < PF; off += 64) prefetch(w[mb] + g0 / GPU * UB + off);
+    }
+    for (int64_t k0 = g0; k0 < g1; k0 += KG) {
+      const int64_t k1 = k0 + KG < g1 ? k0 + KG : g1;
+      V acc[NTX][MBX][ACC];
+      TRINE_LUT_UNROLL for (int t = 0; t < NTX; ++t)
+        TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb)
+          TRINE_LUT_UNROLL for (int v = 0; v < ACC; ++v) acc[t][mb][v] = I::zero();
+      // k0 - g0 is a multiple of KG, so of the build step P: whole steps, then single units.
+      int64_t g = k0;
+      for (; g + I::P <= k1; g += I::P) {
+        const uint8_t* ts = tab + (g - g0) * 32;
+        TRINE_LUT_UNROLL for (int u = 0; u < I::P / GPU; ++u) unit<MBX, NTX>(w, (g / GPU + u) * UB, ts, u * GPU, acc);
+      }
+      for (; g < k1; g += GPU) {
+        const uint64_t rel = static_cast<uint64_t>(g - g0);
+        unit<MBX, NTX>(w, g / GPU * UB, tab + rel / I::P * I::P * 32, static_cast<int>(rel % I::P), acc);
+      }
+      TRINE_LUT_UNROLL for (int t = 0; t < NTX; ++t)
+        TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb)
+          TRINE_LUT_UNROLL for (int v = 0; v < ACC; ++v) I::widen_add(acc32[t][mb] + v * (VB / 2), acc[t][mb][v]);
+    }
+    const bool first = g0 == 0, last = g1 == x.groups;
+    for (int t = 0; t < NTX; ++t) {
+      const int n = t0 + t;
+      float* y = a->y + n * a->y_stride;
+      for (int mb = 0; mb < MBX; ++mb) {
+        const int64_t m0 = static_cast<int64_t>(b0 + mb * bs) * R;
+        const int rows = a->M - m0 < R ? static_cast<int>(a->M - m0) : R;
+        merge(acc32[t][mb], y + m0, rows, a->scale[n], first, last);
+      }
+    }
+  }
+
+  // Rows owned by this thread: int32 partial sums live in y between segments (as bits).
+  static TRINE_LUT_INLINE void merge(const int32_t* acc, float* y, int rows, float scale, bool first, bool last) {
+    for (int i = 0; i < rows; ++i) {
+      int32_t v = acc[i];
+      if (!first) {
+        int32_t prev;
+        memcpy(&prev, y + i, 4);
+        v += prev;
+      }
+      if (last) {
+        y[i] = static_cast<float>(v) * scale;
+      } else {
+        memcpy(y + i, &v, 4);
+      }
+    }
+  }
+
+  template <int NTX>
+  static void work(const Ctx& x, const Work& wk, int t0, int64_t g0, int64_t g1, const uint8_t* tab) {
+    if (wk.n == MB) {
+      tile<MB, NTX>(x, wk.b0, wk.bs, t0, g0, g1, tab);
+    } else {
+      for (int i = 0; i < wk.n; ++i) tile<1, NTX>(x, wk.b0 + i * wk.bs, 1, t0, g0, g1, tab);
+    }
+  }
+
+  // Work items [c0, c1) for tokens [t0, t0 + NTX), segment by segment.
+  template <int NTX>
+  static void chunk(const Ctx& x, const Rows<MB, SPLIT>& rows, int c0, int c1, int t0, uint8_t* tab) {
+    for (int64_t g0 = 0; g0 < x.groups; g0 += SEG) {
+      const int64_t g1 = g0 + SEG < x.groups ? g0 + SEG : x.groups;
+      build<NTX>(x.a, t0, g0, g1, tab);
+      for (int i = c0; i < c1; ++i) work<NTX>(x, rows.at(i), t0, g0, g1, tab);
+    }
+  }
+
+  static void run(const trine_gemm_args* a, int32_t tid, int32_t nthreads) {
+    const Ctx x{a, kLayout.block_bytes(a->K), Layout::padded_groups(a->K)};
+    const Rows<MB, SPLIT> rows(static_cast<int>(kLayout.blocks(a->M)), tid, nthreads);
+    if (rows.count == 0) return;
+    alignas(64) uint8_t tab[32 * NT * SEG];
+    const int step = TR > 0 ? TR : rows.count;
+    for (int c0 = 0; c0 < rows.count; c0 += step) {
+      const int c1 = c0 + step < rows.count ? c0 + step : rows.count;
+      int t0 = 0;
+      for (; t0 + NT <= a->N; t0 += NT) chunk<NT>(x, rows, c0, c1, t0, tab);
+      for (; t0 < a->N; ++t0) chunk<1>(x, rows, c0, c1, t0, tab);
+    }
+  }
+};
+
+}  // namespace trine::lut
+
+#endif

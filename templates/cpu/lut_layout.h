@@ -1,0 +1,108 @@
+// LUT family weight layout: three consecutive weights of a row (k = 3j, 3j+1, 3j+2) form group j,
+// encoded as v = 9*w0 + 3*w1 + w2 in [-13, 13]: a 4-bit index |v| and a sign bit v < 0, so 5 bits
+// per 3 weights. Index 0 means three zero weights, so padded groups add nothing.
+//
+// Rows are grouped into blocks of R rows. A "sub-block" is vb rows of one group: one vector of
+// vb index nibbles, looked up with one pshufb per table plane. A stored unit is
+//   [vb index bytes][vb sign bits of sub 0][vb sign bits of sub 1]
+// where each index byte holds sub 0 in its low nibble and sub 1 in its high nibble:
+//   R = vb:   sub h is group 2u + h of the block's vb rows (nibbles pair consecutive groups)
+//   R = 2vb:  sub h is rows [h*vb, (h+1)*vb) of group u (nibbles pair two row halves, so one
+//             table broadcast serves 2*vb rows)
+// Within a sub-block, rows are permuted so that unpacking the looked-up low and high bytes
+// (which interleaves per 128-bit lane) yields int16 vectors whose lane i is row i (first
+// vector) and row vb/2 + i (second); the sign bits are ordered so each ISA turns them into a
+// lane mask cheaply (AVX-512: row i is bit i; AVX2: see sign_bit()).
+// Groups are padded to an even count, rows to a multiple of R, both with zero weights.
+#ifndef TRINE_LUT_LAYOUT_H
+#define TRINE_LUT_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <vector>
+
+namespace trine::lut {
+
+// Index (low 4 bits) and sign (bit 4) of the weights (w0, w1, w2) of one group.
+constexpr uint8_t encode(int w0, int w1, int w2) {
+  const int v = 9 * w0 + 3 * w1 + w2;
+  return static_cast<uint8_t>(v < 0 ? (-v) | 16 : v);
+}
+
+struct Layout {
+  int vb;  // vector bytes: 32 (AVX2) or 64 (AVX-512)
+  int r;   // rows per block: vb or 2 * vb
+  constexpr bool valid() const { return (vb == 32 || vb == 64) && (r == vb || r == 2 * vb); }
+  constexpr int groups_per_unit() const { return r == vb ? 2 : 1; }
+  constexpr int sign_bytes() const { return vb / 8; }
+  constexpr int unit_bytes() const { return vb + 2 * sign_bytes(); }
+  static constexpr int64_t groups(int K) { return (static_cast<int64_t>(K) + 2) / 3; }
+  static constexpr int64_t padded_groups(int K) { return (groups(K) + 1) / 2 * 2; }
+  constexpr int64_t units(int K) const { return padded_groups(K) / groups_per_unit(); }
+  constexpr int64_t blocks(int M) const { return (M + r - 1) / r; }
+  constexpr int64_t block_bytes(int K) const { return units(K) * unit_bytes(); }
+  constexpr int64_t packed_bytes(int M, int K) const { return blocks(M) * block_bytes(K); }
+  // Byte of the index vector holding row i of a sub-block: unpacklo/hi take bytes 0-7 / 8-15 of
+  // each 128-bit lane, so lane c's low half holds rows 8c.. and its high half rows vb/2 + 8c..
+  constexpr int byte_of_row(int i) const {
+    const int h = i < vb / 2 ? 0 : 1, j = i - h * (vb / 2);
+    return (j / 8) * 16 + 8 * h + j % 8;
+  }
+  // Bit of a sub-block's sign bits holding row i. AVX-512 uses them as a k-mask directly. AVX2
+  // broadcasts the 32 bits and shifts 32-bit lane j left by j (rows 0-15) or j + 8 (rows 16-31),
+  // which leaves each int16 lane's own bit in its sign position.
+  constexpr int sign_bit(int i) const {
+    if (vb == 64) return i;
+    const int hi = i >= 16, j = (i - 16 * hi) / 2, odd = i % 2;
+    return (odd ? 31 : 15) - j - 8 * hi;
+  }
+};
+
+// W is [M][K] with values in {-1, 0, +1}; out must hold packed_bytes(M, K) bytes. A block's codes
+// are encoded row by row first (sequential reads of W), then scattered into units.
+inline void pack(const int8_t* W, int M, int K, Layout lay, uint8_t* out) {
+  const int64_t G = Layout::padded_groups(K), full = K / 3;
+  const int64_t units = lay.units(K), bb = lay.block_bytes(K);
+  std::vector<uint8_t> codes(static_cast<size_t>(lay.r) * G);
+  int pos[128], bit[128];
+  for (int i = 0; i < lay.vb; ++i) pos[i] = lay.byte_of_row(i), bit[i] = lay.sign_bit(i);
+  for (int64_t b = 0; b < lay.blocks(M); ++b) {
+    for (int i = 0; i < lay.r; ++i) {
+      uint8_t* c = codes.data() + static_cast<int64_t>(i) * G;
+      const int64_t m = b * lay.r + i;
+      if (m >= M) {
+        memset(c, 0, static_cast<size_t>(G));
+        continue;
+      }
+      const int8_t* w = W + m * K;
+      for (int64_t j = 0; j < full; ++j) c[j] = encode(w[3 * j], w[3 * j + 1], w[3 * j + 2]);
+      for (int64_t j = full; j < G; ++j) {
+        int d[3] = {0, 0, 0};
+        for (int t = 0; t < 3; ++t)
+          if (3 * j + t < K) d[t] = w[3 * j + t];
+        c[j] = encode(d[0], d[1], d[2]);
+      }
+    }
+    uint8_t* blk = out + b * bb;
+    memset(blk, 0, static_cast<size_t>(bb));
+    for (int64_t u = 0; u < units; ++u) {
+      uint8_t* dst = blk + u * lay.unit_bytes();
+      for (int h = 0; h < 2; ++h) {
+        const int64_t g = lay.r == lay.vb ? 2 * u + h : u;
+        const int roff = lay.r == lay.vb ? 0 : h * lay.vb;
+        uint8_t* sgn = dst + lay.vb + h * lay.sign_bytes();
+        for (int i = 0; i < lay.vb; ++i) {
+          const uint8_t c = codes[static_cast<size_t>(roff + i) * G + g];
+          dst[pos[i]] |= static_cast<uint8_t>((c & 15) << (4 * h));
+          if (c & 16) sgn[bit[i] / 8] |= static_cast<uint8_t>(1 << (bit[i] % 8));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace trine::lut
+
+#endif

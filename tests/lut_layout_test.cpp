@@ -1,0 +1,109 @@
+// The LUT weight encoding and packed layout, checked by hand.
+#include <set>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "templates/cpu/lut.h"
+#include "templates/cpu/lut_layout.h"
+
+namespace {
+
+using trine::lut::digit;
+using trine::lut::encode;
+using trine::lut::Layout;
+
+TEST(LutLayout, EncodesAll27Triples) {
+  std::set<int> seen;
+  for (int w0 = -1; w0 <= 1; ++w0)
+    for (int w1 = -1; w1 <= 1; ++w1)
+      for (int w2 = -1; w2 <= 1; ++w2) {
+        const int v = 9 * w0 + 3 * w1 + w2;
+        const uint8_t c = encode(w0, w1, w2);
+        const int idx = c & 15, neg = c >> 4;
+        EXPECT_EQ(v < 0 ? -v : v, idx);
+        EXPECT_EQ(v < 0, neg == 1);
+        EXPECT_LE(idx, 13);
+        // The table entry for idx, negated when the sign is set, weighs each activation by w.
+        const int s = neg ? -1 : 1;
+        EXPECT_EQ(w0, s * digit(idx, 0));
+        EXPECT_EQ(w1, s * digit(idx, 1));
+        EXPECT_EQ(w2, s * digit(idx, 2));
+        seen.insert(c);
+      }
+  EXPECT_EQ(27u, seen.size());
+  EXPECT_EQ(0, encode(0, 0, 0));  // padding: index 0, whose table entry is always 0
+  EXPECT_EQ(13, encode(1, 1, 1));
+  EXPECT_EQ(13 | 16, encode(-1, -1, -1));
+  EXPECT_EQ(8, encode(1, 0, -1));
+  EXPECT_EQ(5 | 16, encode(-1, 1, 1));
+  for (int c = 0; c < 3; ++c) EXPECT_EQ(0, digit(14, c) | digit(15, c));
+}
+
+TEST(LutLayout, Sizes) {
+  const Layout a{32, 32}, b{64, 128};
+  EXPECT_TRUE(a.valid() && b.valid());
+  EXPECT_FALSE((Layout{32, 48}.valid()));
+  EXPECT_FALSE((Layout{16, 16}.valid()));
+  // K = 2560: 854 groups, padded to 854; 40 bytes per 2 groups of 32 rows = 5 bits per 3 weights.
+  EXPECT_EQ(854, Layout::padded_groups(2560));
+  EXPECT_EQ(427 * 40, a.block_bytes(2560));
+  EXPECT_EQ(20 * 427 * 40, a.packed_bytes(640, 2560));
+  EXPECT_EQ(854 * 80, b.block_bytes(2560));
+  EXPECT_EQ(2, Layout::padded_groups(1));
+  EXPECT_EQ(1, a.units(1));
+  EXPECT_EQ(2, b.units(4));
+}
+
+TEST(LutLayout, RowAndSignPermutationsAreBijections) {
+  for (Layout l : {Layout{32, 32}, Layout{64, 64}}) {
+    std::set<int> bytes, bits;
+    for (int i = 0; i < l.vb; ++i) bytes.insert(l.byte_of_row(i)), bits.insert(l.sign_bit(i));
+    EXPECT_EQ(static_cast<size_t>(l.vb), bytes.size());
+    EXPECT_EQ(*bytes.rbegin(), l.vb - 1);
+    EXPECT_EQ(static_cast<size_t>(l.vb), bits.size());
+    EXPECT_EQ(*bits.rbegin(), l.vb - 1);
+  }
+  // unpacklo of lane 1 starts at byte 16 (row 8); unpackhi of lane 0 at byte 8 (row vb/2).
+  EXPECT_EQ(16, (Layout{64, 64}.byte_of_row(8)));
+  EXPECT_EQ(8, (Layout{64, 64}.byte_of_row(32)));
+  EXPECT_EQ(8, (Layout{32, 32}.byte_of_row(16)));
+  EXPECT_EQ(15, (Layout{32, 32}.sign_bit(0)));   // 32-bit lane 0 shifted by 0: bit 15
+  EXPECT_EQ(31, (Layout{32, 32}.sign_bit(1)));
+  EXPECT_EQ(7, (Layout{32, 32}.sign_bit(16)));   // shifted by 8
+  EXPECT_EQ(16, (Layout{32, 32}.sign_bit(31)));
+}
+
+// Groups paired in one byte (R = vb): two rows, two groups.
+TEST(LutLayout, PacksSmallMatrixGroupPaired) {
+  const Layout l{32, 32};
+  const std::vector<int8_t> W = {1, 0, -1, -1, 1, 1,  // row 0: groups +8, -5
+                                 0, 0, 0, 0, -1, 0};  // row 1: groups 0, -3
+  std::vector<uint8_t> out(l.packed_bytes(2, 6), 0xEE);
+  ASSERT_EQ(40u, out.size());
+  trine::lut::pack(W.data(), 2, 6, l, out.data());
+  std::vector<uint8_t> want(40, 0);
+  want[0] = 0x58;  // row 0 at byte 0: group 0 in the low nibble, group 1 in the high one
+  want[1] = 0x30;  // row 1 at byte 1
+  want[32 + 4 + 1] = 0x80 | 0x00;  // sub 1 signs: row 0 is bit 15
+  want[32 + 4 + 3] = 0x80;         // row 1 is bit 31
+  EXPECT_EQ(want, out);
+}
+
+// Row halves paired in one byte (R = 2vb), K tail inside a group, padded group, padded rows.
+TEST(LutLayout, PacksSmallMatrixRowPaired) {
+  const Layout l{64, 128};
+  const int M = 65, K = 2;
+  std::vector<int8_t> W(M * K, 0);
+  W[0] = 0, W[1] = 1;           // row 0: (0, 1, pad 0) = +3
+  W[64 * K] = -1, W[64 * K + 1] = 1;  // row 64: (-1, 1, pad 0) = -6
+  std::vector<uint8_t> out(l.packed_bytes(M, K), 0xEE);
+  ASSERT_EQ(160u, out.size());  // one block, 2 groups (1 padded), 80 bytes each
+  trine::lut::pack(W.data(), M, K, l, out.data());
+  std::vector<uint8_t> want(160, 0);
+  want[0] = 0x63;       // row 0 low nibble, row 64 (row 0 of sub 1) high nibble
+  want[64 + 8] = 0x01;  // sub 1 signs: row 64 is bit 0
+  EXPECT_EQ(want, out);
+}
+
+}  // namespace
