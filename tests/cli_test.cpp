@@ -15,6 +15,10 @@
 
 #include "tests/cli_runner.h"
 
+#include <nlohmann/json.hpp>
+
+#include "runtime/registry.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -106,6 +110,29 @@ TEST_F(CliTest, TuneThenExportImportRoundTrip) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("96x512x1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("tuned"), std::string::npos) << r.out;
+  const std::size_t side_by_side = r.out.find("best of each family:");
+  ASSERT_NE(side_by_side, std::string::npos) << r.out;
+  for (const char* fam : {" mad ", " base3 ", " lut "})
+    EXPECT_NE(r.out.find(fam, side_by_side), std::string::npos) << fam << "\n" << r.out;
+
+  // bench kernels times each family's best beside the others, with its bits per weight.
+  r = trine(fmt::format("bench kernels --shape 96x512 --rounds 1 --db {} --object-cache {} --json {}", db, obj,
+                        path("b.json")));
+  ASSERT_EQ(r.status, 0) << r.out;
+  std::ifstream in(path("b.json"));
+  const nlohmann::json bench = nlohmann::json::parse(in);
+  ASSERT_EQ(bench["results"].size(), 3u) << bench.dump(1);
+  int winners = 0;
+  for (const auto& k : bench["results"]) {
+    const std::string fam = k["family"];
+    const int64_t bytes = trine::kernel_packed_bytes(fam, *trine::parse_isa(k["isa"].get<std::string>()),
+                                                     k["config"], 96, 512);
+    EXPECT_EQ(k["weight_bytes"].get<double>(), static_cast<double>(bytes)) << fam;
+    EXPECT_EQ(k["bits_per_weight"].get<double>(), bytes * 8.0 / (96.0 * 512)) << fam;
+    EXPECT_EQ(k["tuned"].get<bool>(), true) << fam;
+    winners += k["variant"].get<std::string>().rfind("winner", 0) == 0;
+  }
+  EXPECT_EQ(winners, 1);
   r = trine(fmt::format("tune --shape 96x512 --db {} --object-cache {}", db, obj));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("database"), std::string::npos) << r.out;

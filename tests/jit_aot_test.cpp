@@ -99,7 +99,8 @@ TEST_F(AotTest, WritesATreeThatNamesEveryKernel) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("1 winners skipped: tuned by another generator version"), std::string::npos) << r.out;
   for (const char* f : {"CMakeLists.txt", "README.md", "dispatch_table.cpp", "manifest.json", "kernels_mad_avx2.cpp",
-                        "kernels_mad_avx512vnni.cpp", "templates/cpu/mad.h", "runtime/aot_table.h"})
+                        "kernels_mad_avx512vnni.cpp", "kernels_base3_avx512vnni.cpp", "kernels_lut_avx512vnni.cpp",
+                        "templates/cpu/mad.h", "templates/cpu/base3.h", "templates/cpu/lut.h", "runtime/aot_table.h"})
     EXPECT_TRUE(fs::exists(dir_ / "k" / f)) << f;
   std::ifstream in(dir_ / "k" / "manifest.json");
   const nlohmann::json m = nlohmann::json::parse(in);
@@ -107,13 +108,16 @@ TEST_F(AotTest, WritesATreeThatNamesEveryKernel) {
   std::ifstream table(dir_ / "k" / "dispatch_table.cpp");
   const std::string src((std::istreambuf_iterator<char>(table)), {});
   for (const auto& k : m["kernels"]) {
-    EXPECT_NE(src.find(fmt::format("\"{}\", {}, {}, {}, \"mad\", \"{}\", \"{}\"", k["op"].get<std::string>(),
+    EXPECT_NE(src.find(fmt::format("\"{}\", {}, {}, {}, \"{}\", \"{}\", \"{}\"", k["op"].get<std::string>(),
                                    k["M"].get<int>(), k["K"].get<int>(), k["threads"].get<int>(),
-                                   k["isa"].get<std::string>(), k["config"].get<std::string>())),
+                                   k["family"].get<std::string>(), k["isa"].get<std::string>(),
+                                   k["config"].get<std::string>())),
               std::string::npos)
         << k.dump();
   }
-  EXPECT_EQ(m["kernels"].size(), 11u);  // 6 tuned, 2 defaults for each ISA, 1 prefill default for layout r4
+  // 6 tuned (one base-3, one LUT), 2 defaults for each ISA, and a prefill default for the base-3
+  // and the LUT decode layouts.
+  EXPECT_EQ(m["kernels"].size(), 12u);
 }
 
 TEST_F(AotTest, NoWinnersMeansDefaultsAndSaysSo) {
