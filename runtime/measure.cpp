@@ -54,8 +54,12 @@ const uint8_t* ColdCopies::next() {
   return p;
 }
 
+// Four LLCs of copies are far enough past the cache. No more: every packed layout of a search
+// holds its own copies, and on this VM memory left untouched for a while answers slower (the
+// host reclaims it), so with a few GB of copies the layouts visited least were timed up to 1.7x
+// slow and one family lost to the others' footprint rather than to its own speed.
 std::size_t cold_bytes_for(std::size_t llc_bytes) {
-  return std::max<std::size_t>(4 * llc_bytes, std::size_t{256} << 20);
+  return std::max<std::size_t>(4 * llc_bytes, std::size_t{64} << 20);
 }
 
 double time_call(ThreadPool& pool, TimedKernel& k) {
