@@ -260,18 +260,21 @@ TEST_F(ReportCli, JsonHasEveryField) {
   if (mea["available"].get<bool>()) EXPECT_GT(mea["j_per_token"].get<double>(), 0);
   else EXPECT_TRUE(mea["j_per_token"].is_null() && !mea["reason"].get<std::string>().empty());
 
-  // 64x256 GEMV: the mad default (never tuned in this fresh database) and the reference.
+  // 64x256 GEMV: each family's default (never tuned in this fresh database), then the reference.
   const json& ks = h["kernels"];
-  ASSERT_EQ(ks.size(), 2u) << ks.dump(1);
-  EXPECT_EQ(ks[0]["family"], "mad");
-  EXPECT_EQ(ks[0]["variant"], "default");
-  EXPECT_EQ(ks[1]["family"], "reference");
+  ASSERT_EQ(ks.size(), 4u) << ks.dump(1);
+  const char* families[] = {"mad", "base3", "lut"};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(ks[i]["family"], families[i]);
+    EXPECT_EQ(ks[i]["variant"], "default");
+  }
+  EXPECT_EQ(ks[3]["family"], "reference");
   for (const json& k : ks) {
     EXPECT_EQ(k["op"], "gemv");
     EXPECT_GT(k["median_us"].get<double>(), 0);
     EXPECT_GT(k["roofline_us"].get<double>(), 0);
   }
-  EXPECT_EQ(ks[1]["bits_per_weight"].get<double>(), 8.0);  // the reference reads int8 weights
+  EXPECT_EQ(ks[3]["bits_per_weight"].get<double>(), 8.0);  // the reference reads int8 weights
 }
 
 // The Markdown cell in the row whose first cell is `label`, column `col`.
@@ -319,7 +322,9 @@ TEST_F(ReportCli, MarkdownShowsTheJsonNumbers) {
     EXPECT_EQ(md_cell(md, c["name"].get<std::string>(), 1), std::to_string(c["counts"]["int8_add"].get<uint64_t>()));
   EXPECT_EQ(md_cell(md, "total", 6), std::to_string(m["energy"]["estimated"]["counts"]["fp32_mul"].get<uint64_t>()));
   std::size_t row = 0;
-  for (const std::string& line : {std::string("| - | gemv | 64x256x1 | mad | default |"), std::string("| - | gemv | 64x256x1 | reference | reference |")}) {
+  for (const std::string& line :
+       {std::string("| - | gemv | 64x256x1 | mad | default |"), std::string("| - | gemv | 64x256x1 | base3 | default |"),
+        std::string("| - | gemv | 64x256x1 | lut | default |"), std::string("| - | gemv | 64x256x1 | reference | reference |")}) {
     const std::size_t at = md.find(line);
     ASSERT_NE(at, std::string::npos) << line << "\n" << md;
     const std::string rest = md.substr(at, md.find('\n', at) - at);
