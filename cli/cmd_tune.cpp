@@ -19,7 +19,8 @@ struct TuneArgs {
   ShapeArgs shapes;
   int threads = default_threads();
   double budget = 170;
-  std::string db, isa, families, object_cache = jit::Jit::default_cache_dir(), json;
+  std::vector<std::string> families;  // CLI11 splits the comma-separated list
+  std::string db, isa, object_cache = jit::Jit::default_cache_dir(), json;
   bool force = false;
 };
 
@@ -95,21 +96,16 @@ void write_json(const std::string& file, const std::vector<codegen::TuneResult>&
   if (!(out << j.dump(2) << "\n")) throw Error(fmt::format("cannot write {}", file));
 }
 
-// "mad,lut" -> those families; empty -> all of them.
-std::vector<const codegen::Family*> parse_families(const std::string& text) {
+// Named families, in order, once each; none named -> all of them.
+std::vector<const codegen::Family*> parse_families(const std::vector<std::string>& names) {
   std::vector<const codegen::Family*> out;
-  if (text.empty()) return out;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
-    const std::size_t end = std::min(text.find(',', pos), text.size());
-    const std::string name = text.substr(pos, end - pos);
+  for (const std::string& name : names) {
     try {
       const codegen::Family* f = &codegen::family_by_name(name);
       if (std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
     } catch (const Error& e) {
-      throw Error(fmt::format("--families '{}': {}", text, e.what()));
+      throw Error(fmt::format("--families '{}': {}", fmt::join(names, ","), e.what()));
     }
-    pos = end + 1;
   }
   return out;
 }
@@ -151,7 +147,8 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--budget", a->budget, "Time budget for the whole run, seconds")->capture_default_str();
   cmd->add_option("--db", a->db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
   cmd->add_option("--isa", a->isa, "Tune for this ISA only: avx2, avxvnni, avx512vnni (default: the best usable)");
-  cmd->add_option("--families", a->families, "Comma-separated kernel families to search: mad, base3, lut (default: all)");
+  cmd->add_option("--families", a->families, "Comma-separated kernel families to search: mad, base3, lut (default: all)")
+      ->delimiter(',');
   cmd->add_option("--object-cache", a->object_cache, "Directory of compiled kernel objects")->capture_default_str();
   cmd->add_flag("--force", a->force, "Retune shapes that already have a stored winner");
   cmd->add_option("--json", a->json, "Also write the results as JSON");

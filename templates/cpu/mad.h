@@ -32,6 +32,7 @@
 
 #include "runtime/kernel_abi.h"
 #include "templates/cpu/mad_layout.h"
+#include "templates/cpu/row_blocks.h"
 
 #if defined(__clang__)
 #define TRINE_UNROLL _Pragma("unroll")
@@ -217,11 +218,7 @@ struct Kernel {
   static_assert(MB * LANES <= TRINE_SCRATCH_PER_TOKEN, "scratch too small for this tile");
   static_assert(DEC == 0 || I::kInPlaceDecode, "in-place decode needs u8 x s8 int32 multiply-add (x86 VNNI)");
 
-  struct Ctx {
-    const trine_gemm_args* a;
-    int64_t block_bytes;
-    int nblocks, nchunks;
-  };
+  using Ctx = rows::Ctx;
 
   // Each (block, token) accumulator is split into C independent chains so the multiply-add
   // latency overlaps; plane p feeds chain p % C.
@@ -317,72 +314,11 @@ struct Kernel {
         TRINE_UNROLL for (int t = 0; t < NTX; ++t) I::store(sp + t * TRINE_SCRATCH_PER_TOKEN + mb * LANES, sum[mb][t]);
       return;
     }
-    epilogue<MBX, NTX>(a, b0, bs, t0, sum);
-  }
-
-  // Lanes of one row are summed, the code offset removed, and the float factor applied exactly as
-  // the reference does: (float)acc * (wscale / s[n]).
-  template <int MBX, int NTX>
-  static TRINE_INLINE void epilogue(const trine_gemm_args* a, int b0, int bs, int t0, V (&acc)[MBX][NTX]) {
-    alignas(64) int32_t lanes[LANES];
-    for (int mb = 0; mb < MBX; ++mb) {
-      for (int t = 0; t < NTX; ++t) {
-        I::store(lanes, acc[mb][t]);
-        const int n = t0 + t;
-        float* y = a->y + n * a->y_stride;
-        for (int r = 0; r < R; ++r) {
-          const int m = (b0 + mb * bs) * R + r;
-          if (m >= a->M) break;
-          int32_t v = 0;
-          for (int l = 0; l < L; ++l) v += lanes[r * L + l];
-          y[m] = static_cast<float>(v - a->qsum[n]) * a->scale[n];
-        }
-      }
-    }
-  }
-
-  // Row blocks b0, b0 + bs, ..., b0 + (MBX - 1) * bs.
-  template <int MBX>
-  static void group(const Ctx& x, int b0, int bs, int32_t* scratch) {
-    const int N = x.a->N;
-    const int64_t kb = KB > 0 && KB / CK > 0 ? KB / CK : x.nchunks;
-    for (int64_t c0 = 0; c0 < x.nchunks; c0 += kb) {
-      const int64_t c1 = c0 + kb < x.nchunks ? c0 + kb : x.nchunks;
-      int t0 = 0;
-      for (; t0 + NT <= N; t0 += NT) tile<MBX, NT>(x, b0, bs, t0, c0, c1, scratch);
-      for (; t0 < N; ++t0) tile<MBX, 1>(x, b0, bs, t0, c0, c1, scratch);
-    }
+    rows::epilogue<I, R, L>(a, b0, bs, t0, sum);
   }
 
   static void run(const trine_gemm_args* a, int32_t tid, int32_t nthreads) {
-    Ctx x{a, kLayout.block_bytes(a->K), static_cast<int>(kLayout.blocks(a->M)),
-          static_cast<int>(kLayout.chunks(a->K))};
-    int32_t* scratch = a->scratch ? a->scratch + tid * a->scratch_stride : nullptr;
-    if constexpr (SPLIT == 2) {
-      // This thread's blocks [B0, B1) as MB equal parts walked side by side; the remainder alone.
-      const int B0 = static_cast<int>(static_cast<int64_t>(x.nblocks) * tid / nthreads);
-      const int B1 = static_cast<int>(static_cast<int64_t>(x.nblocks) * (tid + 1) / nthreads);
-      const int part = (B1 - B0) / MB;
-      for (int i = 0; i < part; ++i) group<MB>(x, B0 + i, part, scratch);
-      for (int b = B0 + part * MB; b < B1; ++b) group<1>(x, b, 1, scratch);
-      return;
-    }
-    const int ngroups = (x.nblocks + MB - 1) / MB;
-    auto do_group = [&](int g) {
-      const int b0 = g * MB;
-      if (b0 + MB <= x.nblocks) {
-        group<MB>(x, b0, 1, scratch);
-      } else {
-        for (int b = b0; b < x.nblocks; ++b) group<1>(x, b, 1, scratch);
-      }
-    };
-    if constexpr (SPLIT == 0) {
-      const int g0 = static_cast<int>(static_cast<int64_t>(ngroups) * tid / nthreads);
-      const int g1 = static_cast<int>(static_cast<int64_t>(ngroups) * (tid + 1) / nthreads);
-      for (int g = g0; g < g1; ++g) do_group(g);
-    } else {
-      for (int g = tid; g < ngroups; g += nthreads) do_group(g);
-    }
+    rows::Driver<Kernel, MB, NT, KB, CK, SPLIT>::run(a, tid, nthreads, kLayout);
   }
 };
 
