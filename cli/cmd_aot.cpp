@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "codegen/aot_cuda.h"
 #include "codegen/aot_writer.h"
 #include "model/json_file.h"
 #include "runtime/error.h"
@@ -18,7 +19,7 @@ namespace trine::cli {
 namespace {
 
 struct AotArgs {
-  std::string db, from_json, target = "host", out;
+  std::string db, from_json, target = "host", arch, out;
   bool force = false;
 };
 
@@ -65,7 +66,29 @@ void print_plan(const codegen::AotPlan& plan, const std::string& out) {
   for (const std::string& n : plan.notes) fmt::print(stderr, "trine: note: {}\n", n);
 }
 
+void print_cuda_plan(const codegen::CudaAotPlan& plan, const std::string& out) {
+  Table t({"op", "MxK", "config", "source"});
+  for (const codegen::CudaAotEntry& e : plan.entries)
+    t.add({op_name(e.op), e.tuned() ? fmt::format("{}x{}", e.M, e.K) : "any", e.config.str(),
+           e.tuned() ? fmt::format("tuned {} us", us(e.median_s)) : "default"});
+  fmt::print("target cuda ({}): {} kernels, {} tuned -> {}\n", plan.arch, plan.entries.size(), plan.tuned, out);
+  fmt::print("{}", t.str());
+  for (const std::string& n : plan.notes) fmt::print(stderr, "trine: note: {}\n", n);
+}
+
+void run_cuda(const AotArgs& a) {
+  if (a.arch.empty()) throw Error("--target cuda needs --arch (sm_80, sm_89 or sm_90)");
+  codegen::cuda_arch_number(a.arch);  // a bad --arch fails before the database is read
+  const std::vector<Winner> winners = a.from_json.empty() ? winners_from_db(a.db) : winners_from_json(a.from_json);
+  const codegen::CudaAotPlan plan = codegen::plan_cuda_aot(a.arch, winners);
+  codegen::write_cuda_aot(plan, a.out, a.force);
+  print_cuda_plan(plan, a.out);
+  fmt::print("build it (needs nvcc): cmake -S {0} -B {0}/build -G Ninja && ninja -C {0}/build\n", a.out);
+}
+
 void run(const AotArgs& a) {
+  if (a.target == "cuda") return run_cuda(a);
+  if (!a.arch.empty()) throw Error(fmt::format("--arch {} applies to --target cuda only", a.arch));
   const HostInfo& host = host_info();
   const codegen::AotTarget target = codegen::aot_target(a.target, host);
   const std::vector<Winner> winners = a.from_json.empty() ? winners_from_db(a.db) : winners_from_json(a.from_json);
@@ -82,7 +105,8 @@ void add_aot_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("aot", "Generate the tuned kernels of a target as sources that build without LLVM");
   auto* db = cmd->add_option("--db", a->db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
   cmd->add_option("--from-json", a->from_json, "Winners exported with `trine cache export`")->excludes(db);
-  cmd->add_option("--target", a->target, "host, x86-64-v3, x86-64-v4 or aarch64")->capture_default_str();
+  cmd->add_option("--target", a->target, "host, x86-64-v3, x86-64-v4, aarch64 or cuda")->capture_default_str();
+  cmd->add_option("--arch", a->arch, "GPU architecture for --target cuda: sm_80, sm_89 or sm_90");
   cmd->add_option("--out", a->out, "Directory to write")->required();
   cmd->add_flag("--force", a->force, "Replace --out if it exists and is not empty");
   cmd->callback([a] { run(*a); });

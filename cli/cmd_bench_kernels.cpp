@@ -12,6 +12,10 @@
 #include "runtime/error.h"
 #include "runtime/registry.h"
 
+#ifdef TRINE_HAVE_CUDA
+#include "cli/cuda_commands.h"
+#endif
+
 namespace trine::cli {
 
 namespace {
@@ -20,7 +24,7 @@ struct BenchArgs {
   ShapeArgs shapes;
   int threads = default_threads();
   int rounds = 9;
-  std::string db, isa, json, object_cache = jit::Jit::default_cache_dir();
+  std::string db, isa, json, object_cache = jit::Jit::default_cache_dir(), device = "cpu";
 };
 
 void print_report(const bench::BenchReport& rep, const std::vector<std::string>& variants) {
@@ -43,7 +47,17 @@ void print_report(const bench::BenchReport& rep, const std::vector<std::string>&
              rep.peak_isa);
 }
 
+void run_device(const BenchArgs& a) {
+  if (!a.isa.empty()) throw Error("--isa applies to --device cpu");
+#ifdef TRINE_HAVE_CUDA
+  run_cuda_bench_kernels(a.shapes.resolve(), a.db, a.object_cache, a.json);
+#else
+  throw Error("--device cuda: this trine was built without CUDA (no toolkit was found when it was configured)");
+#endif
+}
+
 void run(const BenchArgs& a) {
+  if (a.device == "cuda") return run_device(a);
   check_threads(a.threads);
   if (a.rounds < 1 || a.rounds > 1000) throw Error(fmt::format("--rounds {}: must be between 1 and 1000", a.rounds));
   const HostInfo& host = host_info();
@@ -85,6 +99,9 @@ void add_bench_kernels_command(CLI::App* parent) {
   cmd->add_option("--rounds", a->rounds, "Rounds of roofline probes interleaved with kernel timings")->capture_default_str();
   cmd->add_option("--object-cache", a->object_cache, "Directory of compiled kernel objects")->capture_default_str();
   cmd->add_option("--json", a->json, "Also write the results as JSON");
+  cmd->add_option("--device", a->device, "cpu, or cuda: the CUDA kernels on the GPU beside cuBLAS bf16")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
   cmd->callback([a] { run(*a); });
 }
 

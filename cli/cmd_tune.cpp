@@ -10,6 +10,9 @@
 #include "cli/shapes_option.h"
 #include "codegen/family.h"
 #include "codegen/tuner.h"
+#ifdef TRINE_HAVE_CUDA
+#include "cli/cuda_commands.h"
+#endif
 
 namespace trine::cli {
 
@@ -20,7 +23,7 @@ struct TuneArgs {
   int threads = default_threads();
   double budget = 170;
   std::vector<std::string> families;  // CLI11 splits the comma-separated list
-  std::string db, isa, object_cache = jit::Jit::default_cache_dir(), json;
+  std::string db, isa, object_cache = jit::Jit::default_cache_dir(), json, device = "cpu";
   bool force = false;
 };
 
@@ -110,7 +113,18 @@ std::vector<const codegen::Family*> parse_families(const std::vector<std::string
   return out;
 }
 
+void run_device(const TuneArgs& a) {
+  if (!a.isa.empty() || !a.families.empty() || !a.json.empty())
+    throw Error("--isa, --families and --json apply to --device cpu");
+#ifdef TRINE_HAVE_CUDA
+  run_cuda_tune(a.shapes.resolve(), a.db, a.object_cache, a.force);
+#else
+  throw Error("--device cuda: this trine was built without CUDA (no toolkit was found when it was configured)");
+#endif
+}
+
 void run(const TuneArgs& a) {
+  if (a.device == "cuda") return run_device(a);
   const auto t0 = std::chrono::steady_clock::now();
   check_threads(a.threads);
   if (a.budget <= 0) throw Error(fmt::format("--budget {}: must be positive", a.budget));
@@ -147,10 +161,13 @@ void add_tune_command(CLI::App& app) {
   cmd->add_option("--budget", a->budget, "Time budget for the whole run, seconds")->capture_default_str();
   cmd->add_option("--db", a->db, "Tuning database (default $XDG_CACHE_HOME/trine/tuning.db)");
   cmd->add_option("--isa", a->isa, "Tune for this ISA only: avx2, avxvnni, avx512vnni (default: the best usable)");
-  cmd->add_option("--families", a->families, "Comma-separated kernel families to search: mad, base3, lut (default: all)")
+  cmd->add_option("--families", a->families, "Comma-separated kernel families to search: mad, base3, lut, halide (default: all)")
       ->delimiter(',');
   cmd->add_option("--object-cache", a->object_cache, "Directory of compiled kernel objects")->capture_default_str();
   cmd->add_flag("--force", a->force, "Retune shapes that already have a stored winner");
+  cmd->add_option("--device", a->device, "cpu, or cuda: tune the CUDA kernels on the GPU")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
   cmd->add_option("--json", a->json, "Also write the results as JSON");
   cmd->callback([a] { run(*a); });
 }

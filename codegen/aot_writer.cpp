@@ -40,8 +40,9 @@ void add_entry(AotPlan& plan, AotEntry e) {
 
 void add_tuned(AotPlan& plan, const std::vector<Winner>& winners, const std::string& host) {
   std::map<std::tuple<std::string, int, int, int, std::string>, const Winner*> kept;
-  int stale = 0, elsewhere = 0, unknown = 0;
+  int stale = 0, elsewhere = 0, unknown = 0, gpu = 0, native = 0;
   for (const Winner& w : winners) {
+    if (w.family == "cuda") { ++gpu; continue; }
     if (w.key.generator != TRINE_GENERATOR_VERSION) { ++stale; continue; }
     const std::optional<Isa> isa = parse_isa(w.key.isa);
     if (!isa || !has_isa(plan.target, *isa)) { ++elsewhere; continue; }
@@ -52,6 +53,7 @@ void add_tuned(AotPlan& plan, const std::vector<Winner>& winners, const std::str
       continue;
     }
     if (!parse_op(w.key.op)) { ++unknown; continue; }
+    if (family_by_name(w.family).compiles_natively()) { ++native; continue; }
     const auto key = std::make_tuple(w.key.op, w.key.M, w.key.K, w.key.threads, w.key.isa);
     auto [it, fresh] = kept.emplace(key, &w);
     if (!fresh && preferred(w, *it->second, host)) it->second = &w;
@@ -66,7 +68,11 @@ void add_tuned(AotPlan& plan, const std::vector<Winner>& winners, const std::str
                                               TRINE_GENERATOR_VERSION));
   if (elsewhere) plan.notes.push_back(fmt::format("{} winners skipped: their ISA is not in target {}", elsewhere,
                                                   plan.target.name));
+  if (gpu) plan.notes.push_back(fmt::format("{} CUDA winners skipped: they are generated with --target cuda", gpu));
   if (unknown) plan.notes.push_back(fmt::format("{} winners skipped: unknown family, config or op", unknown));
+  if (native)
+    plan.notes.push_back(fmt::format("{} winners skipped: Halide kernels are JIT-compiled by Halide and have no C++ source",
+                                     native));
 }
 
 void add_defaults(AotPlan& plan) {
@@ -81,11 +87,7 @@ void add_defaults(AotPlan& plan) {
   }
 }
 
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  if (!(out << text) || !(out.flush())) throw Error(fmt::format("{}: cannot write", path.string()));
-}
+void write_file(const fs::path& path, const std::string& text) { write_tree_file(path.string(), text); }
 
 std::string source_name(const Candidate& c) { return fmt::format("kernels_{}_{}.cpp", c.family, isa_name(c.isa)); }
 
@@ -236,7 +238,7 @@ AotTarget aot_target(const std::string& name, const HostInfo& host) {
   if (name == "x86-64-v3") return {name, "x86_64", {Isa::avxvnni, Isa::avx2}};
   if (name == "x86-64-v4") return {name, "x86_64", {Isa::avx512vnni, Isa::avx2}};
   if (name == "aarch64") return {name, "aarch64", {required_isa("neondot", "aarch64")}};
-  throw Error(fmt::format("--target {}: unknown target (expected one of: host, x86-64-v3, x86-64-v4, aarch64)", name));
+  throw Error(fmt::format("--target {}: unknown target (expected one of: host, x86-64-v3, x86-64-v4, aarch64, cuda)", name));
 }
 
 std::string aot_isa_flags(Isa isa) {
@@ -259,13 +261,23 @@ AotPlan plan_aot(const AotTarget& target, const std::vector<Winner>& winners, co
 }
 
 void write_aot(const AotPlan& plan, const std::string& dir, bool force) {
+  write_tree_replacing(dir, force, [&](const std::string& root) { write_tree(plan, root); });
+}
+
+void write_tree_file(const std::string& path, const std::string& text) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary);
+  if (!(out << text) || !(out.flush())) throw Error(fmt::format("{}: cannot write", path));
+}
+
+void write_tree_replacing(const std::string& dir, bool force, const std::function<void(const std::string& root)>& fill) {
   const fs::path out = fs::absolute(dir).lexically_normal();
   check_out_dir(out, force);
   const fs::path tmp = out.string() + fmt::format(".tmp-{}", getpid());
   std::error_code ec;
   fs::remove_all(tmp, ec);
   try {
-    write_tree(plan, tmp);
+    fill(tmp.string());
     if (fs::exists(out)) {
       const fs::path old = out.string() + fmt::format(".old-{}", getpid());
       fs::rename(out, old);

@@ -2,6 +2,7 @@
 // kernel instantiations, the template headers they need, a dispatch table and a CMakeLists.txt)
 // that builds a static library with any C++ compiler for the target, no LLVM needed.
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,11 @@ AotPlan plan_aot(const AotTarget& target, const std::vector<Winner>& winners, co
 // Writes the tree to dir. An existing non-empty dir is refused unless force, and then replaced
 // only once the new tree is complete.
 void write_aot(const AotPlan& plan, const std::string& dir, bool force);
+
+// What every AOT tree writer shares: fill() writes the tree into a fresh directory, which then
+// replaces dir (refused when dir exists and is not empty, unless force), so a failure leaves
+// dir as it was.
+void write_tree_replacing(const std::string& dir, bool force, const std::function<void(const std::string& root)>& fill);
+void write_tree_file(const std::string& path, const std::string& text);  // creates parent directories
 
 }  // namespace trine::codegen

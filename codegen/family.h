@@ -1,12 +1,13 @@
 // A kernel family as the tuner sees it: a search space of configs, the source that instantiates
-// them, and the packing of weights each config reads. MAD, base-3 and LUT plug in behind the
-// same interface.
+// them (or, for Halide, its own compiler), and the packing of weights each config reads. MAD,
+// base-3, LUT and Halide plug in behind the same interface.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "jit/jit.h"
+#include "runtime/kernel_abi.h"
 #include "runtime/kernel_spec.h"
 #include "runtime/packed_weights.h"
 #include "runtime/registry.h"
@@ -40,6 +41,15 @@ class Family {
   // One translation unit defining every candidate's symbol.
   virtual std::string source(const std::vector<Candidate>& cands) const = 0;
   virtual std::vector<jit::SourceFile> headers() const = 0;
+  // A family with a compiler of its own (Halide) returns true, and KernelCompiler calls
+  // compile_native instead of compiling source() through clang.
+  virtual bool compiles_natively() const { return false; }
+  struct Native {
+    trine_gemm_fn fn = nullptr;
+    std::string error;  // why it failed to compile, when fn is null
+  };
+  // One entry per candidate, in order; never throws for a candidate that fails.
+  virtual std::vector<Native> compile_native(const std::vector<Candidate>& cands) const { return {}; }
   virtual PackedWeights pack(const Candidate& cand, const TernaryMatrix& W) const = 0;
   // Bytes pack() makes for an M x K matrix (what a decode GEMV streams per call).
   virtual int64_t packed_bytes(const Candidate& cand, int M, int K) const {
@@ -50,6 +60,7 @@ class Family {
 const Family& mad_family();
 const Family& base3_family();  // codegen/base3_family.cpp
 const Family& lut_family();    // codegen/lut_family.cpp
+const Family& halide_family(); // codegen/halide_family.cpp
 const std::vector<const Family*>& all_families();
 const Family& family_by_name(const std::string& name);  // throws Error
 

@@ -4,6 +4,7 @@
 
 #include "runtime/base3_config.h"
 #include "runtime/error.h"
+#include "runtime/halide_config.h"
 #include "runtime/lut_config.h"
 
 namespace trine {
@@ -29,7 +30,8 @@ auto with_config(const std::string& family, Isa isa, const std::string& config, 
   if (family == "mad") return f(MadConfig::parse(isa, config));
   if (family == "base3") return f(Base3Config::parse(isa, config));
   if (family == "lut") return f(LutConfig::parse(isa, config));
-  throw Error(fmt::format("unknown kernel family '{}' (known: mad, base3, lut)", family));
+  if (family == "halide") return f(HalideConfig::parse(isa, config));
+  throw Error(fmt::format("unknown kernel family '{}' (known: mad, base3, lut, halide)", family));
 }
 
 }  // namespace

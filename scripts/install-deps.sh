@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   llvm-14-dev libclang-cpp14-dev libclang-14-dev clang-14 libclang-common-14-dev
+  # the Halide family: Debian's libHalide14 links the shared libLLVM-14 that trine's JIT uses
+  libhalide14-0-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
   # the aarch64 kernels are cross-compiled and their contract test runs under qemu-aarch64

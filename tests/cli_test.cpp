@@ -18,6 +18,9 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/registry.h"
+#if TRINE_HAVE_CUDA
+#include "gpu/device.h"
+#endif
 
 namespace {
 
@@ -36,6 +39,24 @@ TEST_F(CliTest, InfoShowsFingerprintAndIsas) {
   EXPECT_NE(r.out.find("\"usable_isas\""), std::string::npos);
 }
 
+#if TRINE_HAVE_JIT && TRINE_HAVE_CUDA
+// Where no GPU is usable, --device cuda says why and touches nothing; on a GPU host the tuner
+// itself is tested by CudaContract.
+TEST_F(CliTest, DeviceCudaWithoutAGpuSaysWhy) {
+  const trine::gpu::Discovery d = trine::gpu::discover();
+  if (!d.devices.empty()) GTEST_SKIP() << "a CUDA device is present: " << d.devices[0].name;
+  CmdResult r = trine(fmt::format("tune --device cuda --shape 64x64 --db {}", path("t.db")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--device cuda: no usable CUDA device"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(path("t.db")));
+  r = trine("info");
+  EXPECT_NE(r.out.find("no usable device"), std::string::npos) << r.out;
+  r = trine(fmt::format("tune --device tpu --shape 64x64 --db {}", path("t.db")));
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.out.find("--device"), std::string::npos) << r.out;
+}
+#endif
+
 #if TRINE_HAVE_JIT
 TEST_F(CliTest, MalformedShapeIsRejected) {
   const CmdResult r = trine(fmt::format("tune --shape 12x --db {}", path("t.db")));
@@ -53,7 +74,7 @@ TEST_F(CliTest, UnknownIsaAndPresetAreRejected) {
   EXPECT_NE(r.out.find("--preset 'llama'"), std::string::npos) << r.out;
   r = trine(fmt::format("tune --shape 64x64 --families mad,tmac --db {}", path("t.db")));
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.out.find("--families 'mad,tmac': unknown kernel family 'tmac' (known: mad, base3, lut)"), std::string::npos)
+  EXPECT_NE(r.out.find("--families 'mad,tmac': unknown kernel family 'tmac' (known: mad, base3, lut, halide)"), std::string::npos)
       << r.out;
   EXPECT_FALSE(fs::exists(path("t.db")));
 }
@@ -112,7 +133,7 @@ TEST_F(CliTest, TuneThenExportImportRoundTrip) {
   EXPECT_NE(r.out.find("tuned"), std::string::npos) << r.out;
   const std::size_t side_by_side = r.out.find("best of each family:");
   ASSERT_NE(side_by_side, std::string::npos) << r.out;
-  for (const char* fam : {" mad ", " base3 ", " lut "})
+  for (const char* fam : {" mad ", " base3 ", " lut ", " halide "})
     EXPECT_NE(r.out.find(fam, side_by_side), std::string::npos) << fam << "\n" << r.out;
 
   // bench kernels times each family's best beside the others, with its bits per weight.
@@ -121,7 +142,7 @@ TEST_F(CliTest, TuneThenExportImportRoundTrip) {
   ASSERT_EQ(r.status, 0) << r.out;
   std::ifstream in(path("b.json"));
   const nlohmann::json bench = nlohmann::json::parse(in);
-  ASSERT_EQ(bench["results"].size(), 3u) << bench.dump(1);
+  ASSERT_EQ(bench["results"].size(), 4u) << bench.dump(1);
   int winners = 0;
   for (const auto& k : bench["results"]) {
     const std::string fam = k["family"];

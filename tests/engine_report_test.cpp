@@ -262,19 +262,19 @@ TEST_F(ReportCli, JsonHasEveryField) {
 
   // 64x256 GEMV: each family's default (never tuned in this fresh database), then the reference.
   const json& ks = h["kernels"];
-  ASSERT_EQ(ks.size(), 4u) << ks.dump(1);
-  const char* families[] = {"mad", "base3", "lut"};
-  for (int i = 0; i < 3; ++i) {
+  ASSERT_EQ(ks.size(), 5u) << ks.dump(1);
+  const char* families[] = {"mad", "base3", "lut", "halide"};
+  for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(ks[i]["family"], families[i]);
     EXPECT_EQ(ks[i]["variant"], "default");
   }
-  EXPECT_EQ(ks[3]["family"], "reference");
+  EXPECT_EQ(ks[4]["family"], "reference");
   for (const json& k : ks) {
     EXPECT_EQ(k["op"], "gemv");
     EXPECT_GT(k["median_us"].get<double>(), 0);
     EXPECT_GT(k["roofline_us"].get<double>(), 0);
   }
-  EXPECT_EQ(ks[3]["bits_per_weight"].get<double>(), 8.0);  // the reference reads int8 weights
+  EXPECT_EQ(ks[4]["bits_per_weight"].get<double>(), 8.0);  // the reference reads int8 weights
 }
 
 // The Markdown cell in the row whose first cell is `label`, column `col`.
@@ -324,7 +324,8 @@ TEST_F(ReportCli, MarkdownShowsTheJsonNumbers) {
   std::size_t row = 0;
   for (const std::string& line :
        {std::string("| - | gemv | 64x256x1 | mad | default |"), std::string("| - | gemv | 64x256x1 | base3 | default |"),
-        std::string("| - | gemv | 64x256x1 | lut | default |"), std::string("| - | gemv | 64x256x1 | reference | reference |")}) {
+        std::string("| - | gemv | 64x256x1 | lut | default |"), std::string("| - | gemv | 64x256x1 | halide | default |"),
+        std::string("| - | gemv | 64x256x1 | reference | reference |")}) {
     const std::size_t at = md.find(line);
     ASSERT_NE(at, std::string::npos) << line << "\n" << md;
     const std::string rest = md.substr(at, md.find('\n', at) - at);
