@@ -48,8 +48,14 @@ class Family {
     trine_gemm_fn fn = nullptr;
     std::string error;  // why it failed to compile, when fn is null
   };
-  // One entry per candidate, in order; never throws for a candidate that fails.
-  virtual std::vector<Native> compile_native(const std::vector<Candidate>& cands) const { return {}; }
+  // One entry per candidate, in order; never throws for a candidate that fails. The family's
+  // objects go through `jit` (its on-disk cache and counters).
+  virtual std::vector<Native> compile_native(jit::Jit& jit, const std::vector<Candidate>& cands) const { return {}; }
+  // Objects an AOT tree links beside source(cands) (Halide's pipelines): file name and ELF bytes.
+  struct ObjectFile {
+    std::string name, bytes;
+  };
+  virtual std::vector<ObjectFile> aot_objects(const std::vector<Candidate>& cands) const { return {}; }
   virtual PackedWeights pack(const Candidate& cand, const TernaryMatrix& W) const = 0;
   // Bytes pack() makes for an M x K matrix (what a decode GEMV streams per call).
   virtual int64_t packed_bytes(const Candidate& cand, int M, int K) const {

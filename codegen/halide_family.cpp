@@ -1,88 +1,43 @@
 // The Halide family: the MAD math as a Halide pipeline (codegen/halide_pipeline.cpp), with its
-// schedule knobs as the search space. Halide compiles it with its own JIT; a thin wrapper meets
-// the kernel ABI: it picks the calling thread's row tiles and describes them to Halide with
-// buffer descriptors on its stack, so trine's pool drives parallelism, not Halide's.
-#include <HalideRuntime.h>
-
+// schedule knobs as the search space. Halide compiles each pipeline to an object that the JIT
+// loads (and caches on disk like clang's); templates/cpu/halide_glue.h meets the kernel ABI: the
+// calling thread picks its row tiles and describes them to Halide, so trine's pool drives
+// parallelism, not Halide's. `trine aot` writes the same objects and glue into its trees.
 #include <array>
-#include <atomic>
-#include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <utility>
 
 #include <fmt/format.h>
 
 #include "codegen/family.h"
 #include "codegen/halide_pipeline.h"
+#include "runtime/embedded_files.h"
 #include "runtime/error.h"
 #include "runtime/halide_config.h"
+#include "templates/cpu/halide_glue.h"
 
 namespace trine::codegen {
 
 namespace {
 
-// What a wrapper needs: the compiled pipeline and the knobs Halide never sees.
+// What a trampoline needs: the compiled pipeline and the knobs Halide never sees.
 struct Slot {
-  halide::RawFn fn = nullptr;
-  int vb = 0, r = 0, nb = 1, g = 0;
+  halide_glue::Pipeline fn = nullptr;
+  halide_glue::Schedule schedule{};
 };
 
 // trine_gemm_fn carries no context, so each compiled candidate gets one of a fixed set of
-// trampolines, each reading its own slot.
+// trampolines, each reading its own slot. Slots are never freed: a slot is reused when the same
+// code runs the same schedule again.
 constexpr int kSlots = 1024;
 std::array<Slot, kSlots> g_slots;
 int g_used = 0;
 
-halide_dimension_t dim(int64_t extent, int64_t stride) {
-  halide_dimension_t d{};
-  d.min = 0;
-  d.extent = static_cast<int32_t>(extent);
-  d.stride = static_cast<int32_t>(stride);
-  return d;
-}
-
-halide_buffer_t buffer(const void* host, halide_type_t type, halide_dimension_t* dims, int n) {
-  halide_buffer_t b{};
-  b.host = static_cast<uint8_t*>(const_cast<void*>(host));
-  b.type = type;
-  b.dimensions = n;
-  b.dim = dims;
-  return b;
-}
-
-// Rows [m0, m1) of every token; m0 is a multiple of the block rows.
-void run_rows(const Slot& s, const trine_gemm_args* a, int64_t m0, int64_t m1) {
-  const mad::Layout lay{s.vb, s.r};
-  const int64_t b0 = m0 / s.r, blocks = lay.blocks(a->M) - b0, bb = lay.block_bytes(a->K);
-  halide_dimension_t wd[3] = {dim(s.vb, 1), dim(lay.chunks(a->K), s.vb), dim(blocks, bb)};
-  halide_dimension_t qd[2] = {dim(a->q_stride, 1), dim(a->N, a->q_stride)};
-  halide_dimension_t nd[1] = {dim(a->N, 1)};
-  halide_dimension_t nd2[1] = {dim(a->N, 1)};
-  halide_dimension_t yd[2] = {dim(m1 - m0, 1), dim(a->N, a->y_stride)};
-  halide_buffer_t w = buffer(a->w + b0 * bb, halide_type_t(halide_type_uint, 8), wd, 3);
-  halide_buffer_t q = buffer(a->q, halide_type_t(halide_type_int, 8), qd, 2);
-  halide_buffer_t qs = buffer(a->qsum, halide_type_t(halide_type_int, 32), nd, 1);
-  halide_buffer_t sc = buffer(a->scale, halide_type_t(halide_type_float, 32), nd2, 1);
-  halide_buffer_t y = buffer(a->y + m0, halide_type_t(halide_type_float, 32), yd, 2);
-  s.fn(&w, &q, &qs, &sc, static_cast<int>(blocks), &y);
-}
-
-void run(const Slot& s, const trine_gemm_args* a, int32_t tid, int32_t nthreads) {
-  if (a->M <= 0 || a->N <= 0) return;
-  const int64_t rows = static_cast<int64_t>(s.r) * s.nb, tiles = (a->M + rows - 1) / rows;
-  if (s.g == 0) {
-    const int64_t t0 = tiles * tid / nthreads, t1 = tiles * (tid + 1) / nthreads;
-    if (t1 > t0) run_rows(s, a, t0 * rows, std::min<int64_t>(a->M, t1 * rows));
-    return;
-  }
-  for (int64_t c = tid; c * s.g < tiles; c += nthreads)
-    run_rows(s, a, c * s.g * rows, std::min<int64_t>(a->M, (c + 1) * s.g * rows));
-}
-
 template <int I>
 void trampoline(const trine_gemm_args* a, int32_t tid, int32_t n) {
-  run(g_slots[I], a, tid, n);
+  halide_glue::run(g_slots[I].fn, g_slots[I].schedule, a, tid, n);
 }
 
 template <std::size_t... I>
@@ -161,32 +116,61 @@ class HalideFamily final : public Family {
     return default_candidate(owner.isa, op);
   }
 
+  // The AOT wrappers: each candidate's entry point runs its pipeline (aot_objects) through the glue.
   std::string source(const std::vector<Candidate>& cands) const override {
-    throw Error("Halide kernels are compiled by Halide's JIT and have no C++ source (no AOT export)");
+    std::string decls, defs;
+    std::set<std::string> declared;
+    for (const Candidate& cand : cands) {
+      const HalideConfig c = HalideConfig::parse(cand.isa, cand.config);
+      const std::string pipe = halide::function_name(spec_of(c));
+      if (declared.insert(pipe).second)
+        decls += fmt::format("int {}(halide_buffer_t*, halide_buffer_t*, halide_buffer_t*, halide_buffer_t*, int32_t, "
+                             "halide_buffer_t*);\n",
+                             pipe);
+      defs += fmt::format(
+          "void {}(const trine_gemm_args* a, int32_t tid, int32_t n) {{\n"
+          "  trine::halide_glue::run(&{}, trine::halide_glue::Schedule{{{}, {}, {}, {}}}, a, tid, n);\n}}\n",
+          cand.symbol, pipe, c.v, c.r, c.nb, c.g);
+    }
+    return fmt::format(
+        "// Halide kernels: wrappers of pipelines Halide compiled ({}), linked from the objects beside this file.\n"
+        "#include \"templates/cpu/halide_glue.h\"\n\nextern \"C\" {{\n\n{}\n{}\n}}\n",
+        halide::halide_version(), decls, defs);
   }
-  std::vector<jit::SourceFile> headers() const override { return {}; }
+  std::vector<jit::SourceFile> headers() const override {
+    std::vector<jit::SourceFile> out = embedded_headers();
+    for (const EmbeddedFile& f : halide_runtime_files()) out.push_back({f.path, f.text});
+    return out;
+  }
+
+  std::vector<ObjectFile> aot_objects(const std::vector<Candidate>& cands) const override {
+    std::vector<ObjectFile> out;
+    std::set<std::string> made;
+    for (const Candidate& cand : cands) {
+      const halide::PipelineSpec spec = spec_of(HalideConfig::parse(cand.isa, cand.config));
+      const std::string name = halide::function_name(spec);
+      if (made.insert(name).second) out.push_back({name + ".o", halide::object(spec)});
+    }
+    return out;
+  }
 
   bool compiles_natively() const override { return true; }
 
-  std::vector<Native> compile_native(const std::vector<Candidate>& cands) const override {
+  std::vector<Native> compile_native(jit::Jit& jit, const std::vector<Candidate>& cands) const override {
     std::vector<Native> out;
     for (const Candidate& cand : cands) {
       Native n;
       try {
         const HalideConfig c = HalideConfig::parse(cand.isa, cand.config);
         const halide::PipelineSpec spec = spec_of(c);
-        std::lock_guard<std::mutex> lock(mu_);
-        if (auto done = fns_.find(cand.symbol); done != fns_.end()) {  // another KernelCompiler's
-          n.fn = done->second;
-          out.push_back(std::move(n));
-          continue;
-        }
-        // Configs differing only in wrapper knobs (g) share one compiled pipeline.
-        auto it = pipelines_.find(spec.key());
-        if (it == pipelines_.end()) it = pipelines_.emplace(spec.key(), halide::compile(spec)).first;
-        if (g_used >= kSlots) throw Error(fmt::format("out of Halide kernel slots ({})", kSlots));
-        g_slots[g_used] = Slot{it->second, c.v, c.r, c.nb, c.g};
-        n.fn = fns_[cand.symbol] = g_trampolines[g_used++];
+        const std::string name = halide::function_name(spec);
+        // The Jit loads each object once; configs differing only in g share it.
+        const jit::ModuleId mod = jit.add_object(
+            name, {halide::halide_version(), halide::target_string(spec), spec.key(), name},
+            [&] { return halide::object(spec); });
+        const Slot slot{reinterpret_cast<halide_glue::Pipeline>(jit.lookup(mod, name)),
+                        halide_glue::Schedule{c.v, c.r, c.nb, c.g}};
+        n.fn = trampoline_for(slot);
       } catch (const Error& e) {
         n.error = e.what();
       }
@@ -200,9 +184,19 @@ class HalideFamily final : public Family {
   }
 
  private:
-  mutable std::mutex mu_;
-  mutable std::map<std::string, halide::RawFn> pipelines_;  // by PipelineSpec::key()
-  mutable std::map<std::string, trine_gemm_fn> fns_;        // by candidate symbol
+  static trine_gemm_fn trampoline_for(const Slot& slot) {
+    static std::mutex mu;
+    std::lock_guard<std::mutex> lock(mu);
+    for (int i = 0; i < g_used; ++i) {
+      const Slot& s = g_slots[i];
+      if (s.fn == slot.fn && s.schedule.vb == slot.schedule.vb && s.schedule.r == slot.schedule.r &&
+          s.schedule.nb == slot.schedule.nb && s.schedule.g == slot.schedule.g)
+        return g_trampolines[i];
+    }
+    if (g_used >= kSlots) throw Error(fmt::format("out of Halide kernel slots ({})", kSlots));
+    g_slots[g_used] = slot;
+    return g_trampolines[g_used++];
+  }
 };
 
 }  // namespace

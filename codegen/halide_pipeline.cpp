@@ -3,10 +3,14 @@
 // with Halide's own JIT. The only translation unit that includes Halide.h.
 #include "codegen/halide_pipeline.h"
 
-#include <deque>
+#include <atomic>
 #include <mutex>
 
 #include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include <Halide.h>
 #include <fmt/format.h>
@@ -20,6 +24,7 @@
 namespace trine::codegen::halide {
 
 using namespace Halide;
+namespace fs = std::filesystem;
 
 std::string PipelineSpec::key() const {
   return fmt::format("vb{}.r{}.nb{}.nt{}.ku{}.pf{}.{}{}", vb, r, nb, nt, ku, pf, avx512 ? "avx512" : "avx2",
@@ -34,8 +39,8 @@ namespace {
 
 Target target_for(const PipelineSpec& s) {
   // No asserts and no bounds queries: the wrapper builds exact buffer descriptors on the stack,
-  // and a kernel call must not spend time checking them.
-  Target t("x86-64-linux-sse41-avx-avx2-fma-f16c-no_asserts-no_bounds_query");
+  // and a kernel call must not spend time checking them. No runtime: the object must stand alone.
+  Target t("x86-64-linux-sse41-avx-avx2-fma-f16c-no_asserts-no_bounds_query-no_runtime");
   if (s.avx512) {
     t = t.with_feature(Target::AVX512).with_feature(Target::AVX512_Skylake).with_feature(Target::AVX512_Cannonlake);
     // Halide 14 only pattern-matches vpdpbusd under Sapphire Rapids, whose LLVM CPU also has
@@ -123,44 +128,62 @@ std::mutex& halide_mutex() {
 
 }  // namespace
 
-RawFn compile(const PipelineSpec& s) {
-  // Halide's lowering shares global state (name counters, the shared JIT runtime): one at a time.
+std::string function_name(const PipelineSpec& s) {
+  std::string name = "trine_halide_pipe_" + s.key();
+  for (char& c : name)
+    if (c == '.') c = '_';
+  return name;
+}
+
+std::string target_string(const PipelineSpec& s) { return target_for(s).to_string(); }
+
+namespace {
+
+// Halide writes its outputs to files: a private temporary one, read back and removed.
+std::string temp_path(const char* what, const PipelineSpec& s) {
+  static std::atomic<int> serial{0};
+  return fmt::format("{}/trine_halide_{}_{}_{}_{}", fs::temp_directory_path().string(), what, s.key(),
+                     static_cast<long>(::getpid()), serial++);
+}
+
+std::string take_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  fs::remove(path, ec);
+  return text;
+}
+
+}  // namespace
+
+std::string object(const PipelineSpec& s) {
+  // Halide's lowering shares global state (name counters): one at a time.
   std::lock_guard<std::mutex> lock(halide_mutex());
-  static std::deque<Internal::JITModule> keep;  // compiled code lives as long as the process
+  const std::string path = temp_path("o", s);
   try {
     Built b = build(s);
-    const std::string name = "trine_halide_" + std::to_string(keep.size());
-    Module mod = b.pipeline.compile_to_module(b.args, name, target_for(s));
-    Internal::JITModule jm(mod, mod.get_function_by_name(name));
-    void* fn = jm.main_function();
-    if (!fn) throw Error(fmt::format("halide {}: the JIT gave no entry point", s.key()));
-    keep.push_back(jm);
-    return reinterpret_cast<RawFn>(fn);
-  } catch (const Error&) {
-    throw;
+    b.pipeline.compile_to_object(path, b.args, function_name(s), target_for(s));
   } catch (const std::exception& e) {
+    take_file(path);
     throw Error(fmt::format("halide {}: {}", s.key(), e.what()));
   }
+  std::string obj = take_file(path);
+  if (obj.size() < 4 || obj.compare(0, 4, "\x7f" "ELF") != 0)
+    throw Error(fmt::format("halide {}: no object was written to {}", s.key(), path));
+  return obj;
 }
 
 std::string assembly(const PipelineSpec& s) {
   std::lock_guard<std::mutex> lock(halide_mutex());
+  const std::string path = temp_path("s", s);
   try {
     Built b = build(s);
-    const std::string path = fmt::format("/tmp/trine_halide_{}_{}.s", s.key(), static_cast<long>(::getpid()));
-    b.pipeline.compile_to_assembly(path, b.args, "trine_halide_asm", target_for(s));
-    std::string text;
-    if (FILE* f = std::fopen(path.c_str(), "rb")) {
-      char buf[65536];
-      std::size_t got;
-      while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, got);
-      std::fclose(f);
-    }
-    std::remove(path.c_str());
-    return text;
+    b.pipeline.compile_to_assembly(path, b.args, function_name(s), target_for(s));
   } catch (const std::exception& e) {
+    take_file(path);
     throw Error(fmt::format("halide {}: {}", s.key(), e.what()));
   }
+  return take_file(path);
 }
 
 }  // namespace trine::codegen::halide

@@ -19,17 +19,15 @@ struct PipelineSpec {
   std::string key() const;  // "vb64.r16.nb1.nt1.ku1.pf0.avx512" (+".vnni")
 };
 
-// The raw Halide entry point:
-//   int fn(halide_buffer_t* w, halide_buffer_t* q, halide_buffer_t* qsum, halide_buffer_t* scale,
-//          int32_t nblocks, halide_buffer_t* y)
-// w is (VB bytes of a chunk, chunk, block) u8; q (k, n) i8; qsum (n) i32; scale (n) f32;
-// y (m, n) f32 with m starting at 0 at the first row of w's first block.
-// nblocks: blocks readable from w (reads beyond a row tile's last real block are clamped to it).
-using RawFn = int (*)(void* w, void* q, void* qsum, void* scale, int nblocks, void* y);
-
-// Compiles with Halide's own JIT; the code lives for the rest of the process. Throws
-// trine::Error with Halide's message when it fails.
-RawFn compile(const PipelineSpec& spec);
+// The name of the pipeline's entry point (templates/cpu/halide_glue.h's Pipeline): one per spec.
+std::string function_name(const PipelineSpec& spec);
+// Halide's target for the spec, as text: part of the object's cache key.
+std::string target_string(const PipelineSpec& spec);
+// The pipeline compiled by Halide into a relocatable ELF object defining function_name(spec). It
+// carries no Halide runtime and references none (no asserts, no bounds queries, stack storage),
+// so the JIT loads it as it is and an AOT tree links it with any toolchain. Throws trine::Error
+// with Halide's message when it fails.
+std::string object(const PipelineSpec& spec);
 // The assembly Halide emits for the spec (for tests: which instructions it uses).
 std::string assembly(const PipelineSpec& spec);
 // Halide's version, for cache keys and reports.

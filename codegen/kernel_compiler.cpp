@@ -1,7 +1,6 @@
 #include "codegen/kernel_compiler.h"
 
 #include <algorithm>
-#include <chrono>
 #include <thread>
 
 #include <fmt/format.h>
@@ -21,12 +20,9 @@ void KernelCompiler::compile(const Family& family, const std::vector<Candidate>&
   for (const Candidate& c : cands)
     if (!done_.count(c.symbol)) todo.push_back(c);
   if (family.compiles_natively()) {
-    // One candidate at a time: a Halide compile takes seconds, and progress should move.
+    // One candidate at a time: a Halide compile takes about a second, and progress should move.
     for (std::size_t i = 0; i < todo.size(); ++i) {
-      const auto t0 = std::chrono::steady_clock::now();
-      std::vector<Family::Native> got = family.compile_native({todo[i]});
-      native_.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      ++native_.compiles;
+      std::vector<Family::Native> got = family.compile_native(jit_, {todo[i]});
       Compiled& c = done_[todo[i].symbol];
       if (got.size() == 1) {
         c.fn = got[0].fn;
@@ -103,10 +99,6 @@ jit::Counters CompilerSet::counters() const {
     sum.compiles += j->counters().compiles;
     sum.cache_hits += j->counters().cache_hits;
     sum.compile_seconds += j->counters().compile_seconds;
-  }
-  for (const auto& [isa, c] : compilers_) {
-    sum.compiles += c->native_counters().compiles;
-    sum.compile_seconds += c->native_counters().compile_seconds;
   }
   return sum;
 }

@@ -29,14 +29,11 @@ class KernelCompiler {
   // list gives the same translation units and hits the object cache.
   void compile(const Family& family, const std::vector<Candidate>& cands, const Progress& progress = {});
   const Compiled& get(const Candidate& cand) const;  // after compile()
-  // Compiles done by families with their own compiler (Halide), which the JIT does not count.
-  const jit::Counters& native_counters() const { return native_; }
 
  private:
   void compile_batch(const Family& family, const std::vector<Candidate>& batch);
   jit::Jit& jit_;
   std::map<std::string, Compiled> done_;  // by symbol
-  jit::Counters native_;
 };
 
 // One JIT per ISA: a kernel for an ISA is compiled for the host capped at that ISA, so nothing in

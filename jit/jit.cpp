@@ -190,6 +190,7 @@ struct Jit::Impl {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
   llvm::orc::JITDylib* process = nullptr;
   std::map<ModuleId, LoadedModule> modules;
+  std::map<std::string, ModuleId> foreign;  // add_object's modules by cache key: each loaded once
   ModuleId next_id = 1;
   std::string session_errors;  // what ORC reported while linking, for the next error message
 
@@ -487,6 +488,40 @@ ModuleId Jit::add(const std::string& name, const std::string& source, const std:
   I.cache.store(key, object);
   I.modules.emplace(id, std::move(m));
   return id;
+}
+
+ModuleId Jit::add_object(const std::string& name, const std::vector<std::string>& key_fields,
+                         const std::function<std::string()>& make) {
+  Impl& I = *impl_;
+  detail::KeyHasher h;
+  h.field("foreign object");
+  for (const std::string& f : key_fields) h.field(f);
+  const std::string key = h.hex();
+  if (auto loaded = I.foreign.find(key); loaded != I.foreign.end() && I.modules.count(loaded->second))
+    return loaded->second;
+  if (std::optional<std::string> cached = I.cache.load(key)) {
+    const ModuleId id = I.next_id++;
+    try {
+      I.modules.emplace(id, I.link(id, name, *cached));
+      ++I.counters.cache_hits;
+      I.foreign[key] = id;
+      return id;
+    } catch (const CompileError&) {
+      // Rebuilt below, as add() does.
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::string object;
+  try {
+    object = make();
+  } catch (const std::exception& e) {
+    I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    ++I.counters.compiles;
+    throw CompileError(name, e.what());
+  }
+  I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ++I.counters.compiles;
+  return I.foreign[key] = I.load(key, name, object);
 }
 
 ModuleId Jit::Impl::load(const std::string& key, const std::string& name, const std::string& object) {

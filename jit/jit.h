@@ -3,6 +3,7 @@
 // the source, every header it can see, the target and the compiler, so a rerun compiles nothing.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,6 +68,12 @@ class Jit {
   // add() for many units: cache misses compile on up to `threads` threads at once (the tuner's
   // cold start is mostly clang); a unit that fails costs only itself.
   std::vector<Added> add_all(const std::vector<Unit>& units, int threads);
+  // Loads an object another compiler made (Halide), cached on disk under key_fields (which must
+  // name that compiler's version and target): make() builds it on a miss. Counted as a compile
+  // or a cache hit, like add(); the same key again returns the module already loaded. Throws
+  // CompileError when make() fails or the object does not link.
+  ModuleId add_object(const std::string& name, const std::vector<std::string>& key_fields,
+                      const std::function<std::string()>& make);
   // Address of an extern "C" symbol of that module; throws Error if absent.
   void* lookup(ModuleId module, const std::string& symbol);
   void remove(ModuleId module);  // frees the module's code

@@ -11,5 +11,8 @@ struct EmbeddedFile {
 };
 
 const std::vector<EmbeddedFile>& embedded_files();
+// Halide's runtime header (HalideRuntime.h, from the Halide it was built with), which Halide
+// kernel wrappers include; only JIT builds, which link Halide, have it.
+const std::vector<EmbeddedFile>& halide_runtime_files();
 
 }  // namespace trine

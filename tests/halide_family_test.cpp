@@ -169,7 +169,8 @@ void expect_space_exact(Isa isa, Op op, const std::vector<std::array<int, 3>>& s
   std::vector<Candidate> cands = halide_family().space(isa, op);
   const Candidate def = halide_family().default_candidate(isa, op);
   if (std::find(cands.begin(), cands.end(), def) == cands.end()) cands.push_back(def);
-  const auto fns = halide_family().compile_native(cands);
+  trine::jit::Jit jit(trine::jit::host_target_capped(isa), "");
+  const auto fns = halide_family().compile_native(jit, cands);
   ASSERT_EQ(cands.size(), fns.size());
   for (std::size_t i = 0; i < cands.size(); ++i) {
     ASSERT_NE(nullptr, fns[i].fn) << cands[i].config << ": " << fns[i].error;
@@ -200,11 +201,71 @@ TEST(HalideContract, ExactAtLargeK) {
     if (!host_has(isa)) continue;
     for (Op op : {Op::gemv, Op::gemm}) {
       const Candidate def = halide_family().default_candidate(isa, op);
-      const auto fns = halide_family().compile_native({def});
+      trine::jit::Jit jit(trine::jit::host_target_capped(isa), "");
+      const auto fns = halide_family().compile_native(jit, {def});
       ASSERT_NE(nullptr, fns[0].fn) << fns[0].error;
       for (auto kind : {trine::ProblemKind::saturate_pos, trine::ProblemKind::saturate_neg})
         expect_exact(def, fns[0].fn, trine::make_problem(kind, 40, 40000, op == Op::gemv ? 1 : 3, 7), 2);
     }
+  }
+}
+
+// Halide's objects go through the JIT's on-disk cache: a second JIT on the same directory loads
+// every pipeline and compiles none, configs differing only in g share one object, and the
+// kernels it loads are as exact as fresh ones.
+TEST(HalideFamily, ObjectsAreCachedOnDisk) {
+  namespace fs = std::filesystem;
+  const Isa isa = host_has(Isa::avx512vnni) ? Isa::avx512vnni : Isa::avx2;
+  if (!host_has(isa)) GTEST_SKIP() << "host has no " << trine::isa_name(isa);
+  const fs::path dir = fs::temp_directory_path() / ("trine_halide_cache_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  HalideConfig c = trine::halide_default(isa, Op::gemv);
+  c.g = 0;
+  const Candidate a = halide_family().candidate(isa, c.str());
+  c.g = 4;
+  const Candidate b = halide_family().candidate(isa, c.str());
+  {
+    trine::jit::Jit jit(trine::jit::host_target_capped(isa), dir.string());
+    const auto fns = halide_family().compile_native(jit, {a, b});
+    ASSERT_NE(nullptr, fns[0].fn) << fns[0].error;
+    ASSERT_NE(nullptr, fns[1].fn) << fns[1].error;
+    EXPECT_NE(fns[0].fn, fns[1].fn);  // same pipeline, different wrapper schedule
+    EXPECT_EQ(1u, jit.counters().compiles);
+    EXPECT_EQ(0u, jit.counters().cache_hits);
+  }
+  trine::jit::Jit again(trine::jit::host_target_capped(isa), dir.string());
+  const auto fns = halide_family().compile_native(again, {b, a});
+  EXPECT_EQ(0u, again.counters().compiles);
+  EXPECT_EQ(1u, again.counters().cache_hits);
+  for (const auto& f : fns) {
+    ASSERT_NE(nullptr, f.fn) << f.error;
+    for (const trine::Problem& p : trine::verification_problems(333, 999, 1, 9)) expect_exact(a, f.fn, p, 3);
+  }
+  fs::remove_all(dir);
+}
+
+// What `trine aot` ships: one relocatable object per pipeline that needs nothing from Halide's
+// runtime, and wrappers that call it through the glue header.
+TEST(HalideFamily, AotObjectsStandAlone) {
+  for (Isa isa : kIsas) {
+    const Candidate gemv = halide_family().default_candidate(isa, Op::gemv);
+    const Candidate gemm = halide_family().default_candidate(isa, Op::gemm);
+    const auto objects = halide_family().aot_objects({gemv, gemm, gemv});
+    ASSERT_EQ(2u, objects.size());
+    const std::string src = halide_family().source({gemv, gemm});
+    EXPECT_NE(src.find("#include \"templates/cpu/halide_glue.h\""), std::string::npos) << src;
+    for (const auto& o : objects) {
+      ASSERT_GT(o.bytes.size(), 64u);
+      EXPECT_EQ(0, o.bytes.compare(0, 4, "\x7f" "ELF"));
+      const std::string fn = o.name.substr(0, o.name.size() - 2);  // "<pipeline>.o"
+      EXPECT_NE(src.find("int " + fn + "("), std::string::npos) << src;
+      // It links alone: libHalide exports no runtime functions, so any reference to Halide's
+      // runtime would stay unresolved and fail here.
+      trine::jit::Jit jit(trine::jit::host_target_capped(isa), "");
+      const auto mod = jit.add_object(o.name, {o.name}, [&] { return o.bytes; });
+      EXPECT_NE(nullptr, jit.lookup(mod, fn));
+    }
+    for (const Candidate& c : {gemv, gemm}) EXPECT_NE(src.find("void " + c.symbol + "("), std::string::npos) << src;
   }
 }
 

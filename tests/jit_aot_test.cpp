@@ -100,7 +100,8 @@ TEST_F(AotTest, WritesATreeThatNamesEveryKernel) {
   EXPECT_NE(r.out.find("1 winners skipped: tuned by another generator version"), std::string::npos) << r.out;
   for (const char* f : {"CMakeLists.txt", "README.md", "dispatch_table.cpp", "manifest.json", "kernels_mad_avx2.cpp",
                         "kernels_mad_avx512vnni.cpp", "kernels_base3_avx512vnni.cpp", "kernels_lut_avx512vnni.cpp",
-                        "templates/cpu/mad.h", "templates/cpu/base3.h", "templates/cpu/lut.h", "runtime/aot_table.h"})
+                        "kernels_halide_avx512vnni.cpp", "templates/cpu/mad.h", "templates/cpu/base3.h",
+                        "templates/cpu/lut.h", "templates/cpu/halide_glue.h", "HalideRuntime.h", "runtime/aot_table.h"})
     EXPECT_TRUE(fs::exists(dir_ / "k" / f)) << f;
   std::ifstream in(dir_ / "k" / "manifest.json");
   const nlohmann::json m = nlohmann::json::parse(in);
@@ -115,9 +116,19 @@ TEST_F(AotTest, WritesATreeThatNamesEveryKernel) {
               std::string::npos)
         << k.dump();
   }
-  // 6 tuned (one base-3, one LUT), 2 defaults for each ISA, and a prefill default for the base-3
-  // and the LUT decode layouts.
-  EXPECT_EQ(m["kernels"].size(), 12u);
+  // 7 tuned (one base-3, one LUT, a Halide GEMV and GEMM), 2 defaults for each ISA, and a prefill
+  // default for the base-3, LUT and Halide decode layouts.
+  EXPECT_EQ(m["kernels"].size(), 14u);
+  // Each Halide pipeline the table uses is an object in the tree, listed in its CMakeLists.
+  std::ifstream cm(dir_ / "k" / "CMakeLists.txt");
+  const std::string cmake((std::istreambuf_iterator<char>(cm)), {});
+  for (const char* pipe : {"trine_halide_pipe_vb64_r16_nb2_nt1_ku1_pf2048_avx512_vnni.o",
+                           "trine_halide_pipe_vb64_r16_nb4_nt2_ku1_pf0_avx512_vnni.o",
+                           "trine_halide_pipe_vb64_r16_nb2_nt4_ku1_pf0_avx512_vnni.o"}) {
+    EXPECT_TRUE(fs::exists(dir_ / "k" / pipe)) << pipe;
+    EXPECT_NE(cmake.find(pipe), std::string::npos) << pipe << "\n" << cmake;
+  }
+  EXPECT_EQ(r.out.find("Halide"), std::string::npos) << r.out;  // nothing skipped
 }
 
 TEST_F(AotTest, NoWinnersMeansDefaultsAndSaysSo) {
