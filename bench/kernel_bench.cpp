@@ -27,6 +27,8 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
                              const BenchOptions& opt) {
   std::vector<std::unique_ptr<Live>> live;
   std::vector<TimedKernel*> gemv, gemm;
+  const auto decode_items = static_cast<std::size_t>(
+      std::count_if(items.begin(), items.end(), [](const BenchItem& it) { return it.N == 1; }));
   for (BenchItem& it : items) {
     auto l = std::make_unique<Live>();
     l->item = &it;
@@ -35,7 +37,7 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     l->timed.fn = it.fn;
     l->timed.args = make_gemm_args(it.packed.bytes.data(), it.M, it.K, it.data->acts, l->ws, l->y.data(), it.M);
     if (it.N == 1) {
-      l->cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes_for(host.cache.l3));
+      l->cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes_for(host.cache.l3, decode_items));
       l->timed.cold = l->cold.get();
       gemv.push_back(&l->timed);
     } else {

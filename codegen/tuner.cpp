@@ -194,6 +194,8 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, cons
   Verifier verifier(s.M, s.K, s.N, seed);
   std::vector<Entry> entries;
   std::map<std::string, LayoutData> layouts;
+  std::set<std::string> layout_keys;
+  for (const auto& [f, c] : cands) layout_keys.insert(c.layout_key);
   const Problem& data = verifier.problems().front();  // the shape's own random problem
   GemmWorkspace ws;
   ws.prepare(data.acts, data.W.wscale, pool_.size());
@@ -219,7 +221,7 @@ TuneResult Tuner::tune_one(const Shape& s, Isa isa, const TuneOptions& opt, cons
       lay.packed = fam->pack(cand, data.W);
       if (op == Op::gemv)
         lay.cold = std::make_unique<ColdCopies>(lay.packed.bytes.data(), lay.packed.size_bytes(),
-                                                opt.cold_bytes ? opt.cold_bytes : cold_bytes_for(host_.cache.l3));
+                                                opt.cold_bytes ? opt.cold_bytes : cold_bytes_for(host_.cache.l3, layout_keys.size()));
     }
     Entry e{cand, {}, fam == &baseline && cand.config == res.default_config};
     e.timed.fn = comp.fn;

@@ -1,5 +1,7 @@
 #include "runtime/measure.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -58,8 +60,12 @@ const uint8_t* ColdCopies::next() {
 // holds its own copies, and on this VM memory left untouched for a while answers slower (the
 // host reclaims it), so with a few GB of copies the layouts visited least were timed up to 1.7x
 // slow and one family lost to the others' footprint rather than to its own speed.
-std::size_t cold_bytes_for(std::size_t llc_bytes) {
-  return std::max<std::size_t>(4 * llc_bytes, std::size_t{64} << 20);
+std::size_t cold_bytes_for(std::size_t llc_bytes, std::size_t sets) {
+  const std::size_t floor = std::size_t{64} << 20, want = std::max(4 * llc_bytes, floor);
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return want;
+  const std::size_t budget = static_cast<std::size_t>(pages) * static_cast<std::size_t>(page) / 4 / std::max<std::size_t>(sets, 1);
+  return std::max(floor, std::min(want, budget));
 }
 
 double time_call(ThreadPool& pool, TimedKernel& k) {

@@ -35,8 +35,10 @@ class ColdCopies {
   std::size_t stride_ = 0, count_ = 0, next_ = 0;
 };
 
-// Bytes of weight copies a decode timing needs: well past the last-level cache.
-std::size_t cold_bytes_for(std::size_t llc_bytes);
+// Bytes of weight copies a decode timing needs: well past the last-level cache, for each of `sets`
+// packed layouts timed at once, within a quarter of the machine's memory in all (hypervisors may
+// report a host-wide L3 of hundreds of MiB, and 4x that per layout would exhaust a VM).
+std::size_t cold_bytes_for(std::size_t llc_bytes, std::size_t sets = 1);
 
 struct TimedKernel {
   trine_gemm_fn fn = nullptr;

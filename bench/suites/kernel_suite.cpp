@@ -61,15 +61,22 @@ Prepared& prepare(const Case& c) {
   const std::string key = fmt::format("{}x{}x{} {} {} {}", c.shape.M, c.shape.K, c.shape.N, c.variant.choice.family,
                                       c.variant.choice.config, c.dram);
   auto& p = done[key];
-  if (p) return *p;
-  p = std::make_unique<Prepared>();
-  p->items = cli::build_items({c.shape}, {{c.variant}}, compilers());
-  const bench::BenchItem& it = p->items.items.front();
-  p->ws.prepare(it.data->acts, it.packed.wscale, pool().size());
-  p->y.resize(static_cast<std::size_t>(it.M) * it.N);
-  p->timed.fn = it.fn;
-  p->timed.args = make_gemm_args(it.packed.bytes.data(), it.M, it.K, it.data->acts, p->ws, p->y.data(), it.M);
-  if (c.dram) {
+  if (!p) {
+    p = std::make_unique<Prepared>();
+    p->items = cli::build_items({c.shape}, {{c.variant}}, compilers());
+    const bench::BenchItem& it = p->items.items.front();
+    p->ws.prepare(it.data->acts, it.packed.wscale, pool().size());
+    p->y.resize(static_cast<std::size_t>(it.M) * it.N);
+    p->timed.fn = it.fn;
+    p->timed.args = make_gemm_args(it.packed.bytes.data(), it.M, it.K, it.data->acts, p->ws, p->y.data(), it.M);
+  }
+  if (c.dram && !p->cold) {
+    // Only the case running needs its cold copies; keeping every case's would take gigabytes.
+    for (auto& [k, other] : done) {
+      other->cold.reset();
+      other->timed.cold = nullptr;
+    }
+    const bench::BenchItem& it = p->items.items.front();
     p->cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes_for(host_info().cache.l3));
     p->timed.cold = p->cold.get();
   }
