@@ -4,7 +4,6 @@
 // calling thread picks its row tiles and describes them to Halide, so trine's pool drives
 // parallelism, not Halide's. `trine aot` writes the same objects and glue into its trees.
 #include <array>
-#include <map>
 #include <mutex>
 #include <set>
 #include <utility>

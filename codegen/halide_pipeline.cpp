@@ -139,7 +139,6 @@ std::string target_string(const PipelineSpec& s) { return target_for(s).to_strin
 
 namespace {
 
-// Halide writes its outputs to files: a private temporary one, read back and removed.
 std::string temp_path(const char* what, const PipelineSpec& s) {
   static std::atomic<int> serial{0};
   return fmt::format("{}/trine_halide_{}_{}_{}_{}", fs::temp_directory_path().string(), what, s.key(),
@@ -154,36 +153,38 @@ std::string take_file(const std::string& path) {
   return text;
 }
 
-}  // namespace
-
-std::string object(const PipelineSpec& s) {
+// Builds the pipeline and has Halide write it (an object, or assembly) to a private temporary
+// file, which is read back and removed.
+template <class Write>
+std::string compile_to_file(const PipelineSpec& s, const char* what, Write write) {
   // Halide's lowering shares global state (name counters): one at a time.
   std::lock_guard<std::mutex> lock(halide_mutex());
-  const std::string path = temp_path("o", s);
+  const std::string path = temp_path(what, s);
   try {
     Built b = build(s);
-    b.pipeline.compile_to_object(path, b.args, function_name(s), target_for(s));
-  } catch (const std::exception& e) {
-    take_file(path);
-    throw Error(fmt::format("halide {}: {}", s.key(), e.what()));
-  }
-  std::string obj = take_file(path);
-  if (obj.size() < 4 || obj.compare(0, 4, "\x7f" "ELF") != 0)
-    throw Error(fmt::format("halide {}: no object was written to {}", s.key(), path));
-  return obj;
-}
-
-std::string assembly(const PipelineSpec& s) {
-  std::lock_guard<std::mutex> lock(halide_mutex());
-  const std::string path = temp_path("s", s);
-  try {
-    Built b = build(s);
-    b.pipeline.compile_to_assembly(path, b.args, function_name(s), target_for(s));
+    write(b, path);
   } catch (const std::exception& e) {
     take_file(path);
     throw Error(fmt::format("halide {}: {}", s.key(), e.what()));
   }
   return take_file(path);
+}
+
+}  // namespace
+
+std::string object(const PipelineSpec& s) {
+  std::string obj = compile_to_file(s, "o", [&](Built& b, const std::string& path) {
+    b.pipeline.compile_to_object(path, b.args, function_name(s), target_for(s));
+  });
+  if (obj.size() < 4 || obj.compare(0, 4, "\x7f" "ELF") != 0)
+    throw Error(fmt::format("halide {}: Halide wrote no object", s.key()));
+  return obj;
+}
+
+std::string assembly(const PipelineSpec& s) {
+  return compile_to_file(s, "s", [&](Built& b, const std::string& path) {
+    b.pipeline.compile_to_assembly(path, b.args, function_name(s), target_for(s));
+  });
 }
 
 }  // namespace trine::codegen::halide

@@ -20,7 +20,7 @@ void KernelCompiler::compile(const Family& family, const std::vector<Candidate>&
   for (const Candidate& c : cands)
     if (!done_.count(c.symbol)) todo.push_back(c);
   if (family.compiles_natively()) {
-    // One candidate at a time: a Halide compile takes about a second, and progress should move.
+    // One candidate at a time, so progress moves with each Halide compile.
     for (std::size_t i = 0; i < todo.size(); ++i) {
       std::vector<Family::Native> got = family.compile_native(jit_, {todo[i]});
       Compiled& c = done_[todo[i].symbol];

@@ -203,6 +203,11 @@ struct Jit::Impl {
                       const std::vector<SourceFile>& headers);
   std::unique_ptr<llvm::TargetMachine> make_tm() const;
   ModuleId load(const std::string& key, const std::string& name, const std::string& object);
+  // The cached object for key, linked, or nothing: missing, corrupt, or no longer linking (e.g.
+  // the process lost a symbol it used), in which case the caller rebuilds it.
+  std::optional<ModuleId> load_cached(const std::string& key, const std::string& name);
+  // Runs build() (clang, or another compiler), counted as one compile with its time, failed or not.
+  std::string timed_build(const std::function<std::string()>& build);
   LoadedModule link(ModuleId id, const std::string& name, const std::string& object);
   void unload(LoadedModule& m);
 };
@@ -457,37 +462,9 @@ const Counters& Jit::counters() const { return impl_->counters; }
 ModuleId Jit::add(const std::string& name, const std::string& source, const std::vector<SourceFile>& headers) {
   Impl& I = *impl_;
   const std::string key = I.cache_key(name, source, headers);
-  const ModuleId id = I.next_id++;
-
-  std::optional<std::string> cached = I.cache.load(key);
-  if (cached) {
-    try {
-      LoadedModule m = I.link(id, name, *cached);
-      ++I.counters.cache_hits;
-      I.modules.emplace(id, std::move(m));
-      return id;
-    } catch (const CompileError&) {
-      // An object that passed its checksum but does not link (e.g. the process lost a symbol it
-      // used) is rebuilt below; if the fresh one fails too, that error is the one reported.
-    }
-  }
-
-  auto start = std::chrono::steady_clock::now();
-  std::string object;
-  try {
-    object = I.compile(*I.tm, name, source, headers);
-  } catch (...) {
-    I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ++I.counters.compiles;
-    throw;
-  }
-  I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ++I.counters.compiles;
-
-  LoadedModule m = I.link(id, name, object);
-  I.cache.store(key, object);
-  I.modules.emplace(id, std::move(m));
-  return id;
+  if (std::optional<ModuleId> id = I.load_cached(key, name)) return *id;
+  // If the fresh object fails to link too, that error is the one reported.
+  return I.load(key, name, I.timed_build([&] { return I.compile(*I.tm, name, source, headers); }));
 }
 
 ModuleId Jit::add_object(const std::string& name, const std::vector<std::string>& key_fields,
@@ -499,29 +476,41 @@ ModuleId Jit::add_object(const std::string& name, const std::vector<std::string>
   const std::string key = h.hex();
   if (auto loaded = I.foreign.find(key); loaded != I.foreign.end() && I.modules.count(loaded->second))
     return loaded->second;
-  if (std::optional<std::string> cached = I.cache.load(key)) {
-    const ModuleId id = I.next_id++;
-    try {
-      I.modules.emplace(id, I.link(id, name, *cached));
-      ++I.counters.cache_hits;
-      I.foreign[key] = id;
-      return id;
-    } catch (const CompileError&) {
-      // Rebuilt below, as add() does.
-    }
-  }
-  const auto start = std::chrono::steady_clock::now();
+  if (std::optional<ModuleId> id = I.load_cached(key, name)) return I.foreign[key] = *id;
   std::string object;
   try {
-    object = make();
+    object = I.timed_build(make);
+  } catch (const CompileError&) {
+    throw;
   } catch (const std::exception& e) {
-    I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    ++I.counters.compiles;
     throw CompileError(name, e.what());
   }
-  I.counters.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ++I.counters.compiles;
   return I.foreign[key] = I.load(key, name, object);
+}
+
+std::optional<ModuleId> Jit::Impl::load_cached(const std::string& key, const std::string& name) {
+  std::optional<std::string> cached = cache.load(key);
+  if (!cached) return std::nullopt;
+  const ModuleId id = next_id++;
+  try {
+    modules.emplace(id, link(id, name, *cached));
+  } catch (const CompileError&) {
+    return std::nullopt;
+  }
+  ++counters.cache_hits;
+  return id;
+}
+
+std::string Jit::Impl::timed_build(const std::function<std::string()>& build) {
+  struct Count {
+    Counters& c;
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    ~Count() {
+      c.compile_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ++c.compiles;
+    }
+  } count{counters};
+  return build();
 }
 
 ModuleId Jit::Impl::load(const std::string& key, const std::string& name, const std::string& object) {
@@ -540,16 +529,9 @@ std::vector<Jit::Added> Jit::add_all(const std::vector<Unit>& units, int threads
   for (std::size_t i = 0; i < units.size(); ++i) {
     const Unit& u = units[i];
     keys[i] = I.cache_key(u.name, u.source, *u.headers);
-    if (std::optional<std::string> cached = I.cache.load(keys[i])) {
-      const ModuleId id = I.next_id++;
-      try {
-        I.modules.emplace(id, I.link(id, u.name, *cached));
-        ++I.counters.cache_hits;
-        out[i].id = id;
-        continue;
-      } catch (const CompileError&) {
-        // Rebuilt below, as add() does.
-      }
+    if (std::optional<ModuleId> id = I.load_cached(keys[i], u.name)) {
+      out[i].id = *id;
+      continue;
     }
     misses.push_back(i);
   }
