@@ -11,7 +11,13 @@ namespace {
 
 Candidate to_candidate(const LutConfig& c) { return Candidate{"lut", c.isa, c.str(), c.symbol(), c.layout_key()}; }
 
-const char* traits_name(Isa isa) { return isa == Isa::avx512vnni ? "Avx512" : "Avx2"; }
+const char* traits_name(Isa isa) {
+  switch (isa) {
+    case Isa::avx512vnni: return "Avx512";
+    case Isa::neondot: return "Neon";
+    default: return "Avx2";
+  }
+}
 
 // Decode GEMVs stream weights once: the space varies how indices pair (rows or groups), how many
 // blocks share a table broadcast, prefetch and the thread split, with each table built once.
@@ -44,7 +50,7 @@ std::vector<LutConfig> enumerate(Isa isa, Op op) {
 class LutFamily final : public Family {
  public:
   std::string name() const override { return "lut"; }
-  bool supports(Isa isa) const override { return isa == Isa::avx2 || isa == Isa::avx512vnni; }
+  bool supports(Isa isa) const override { return isa != Isa::avxvnni; }
   double nominal_bits_per_weight() const override { return 5.0 / 3.0; }
 
   std::vector<Candidate> space(Isa isa, Op op) const override {

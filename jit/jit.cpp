@@ -48,6 +48,12 @@ namespace {
 // Headers and the main file live under this directory, which exists only in the in-memory
 // file system clang reads through.
 constexpr const char* kVirtualRoot = "/trine-virtual";
+// Debian's multiarch directory for the system headers of the architecture trine runs on.
+#if defined(__aarch64__)
+constexpr const char* kMultiarch = "aarch64-linux-gnu";
+#else
+constexpr const char* kMultiarch = "x86_64-linux-gnu";
+#endif
 // Global constructors/destructors are turned into these functions before codegen, because ORC
 // does not run an object file's .init_array/.fini_array without a platform runtime.
 constexpr const char* kInitFn = "__trine_module_init";
@@ -230,10 +236,12 @@ void Jit::Impl::build_flags() {
                         "-mconstructor-aliases", "-discard-value-names", "-ferror-limit", "20"})
     f.emplace_back(s);
   f.insert(f.end(), {"-resource-dir", res});
-  for (const char* dir : {"/usr/include/c++/12", "/usr/include/x86_64-linux-gnu/c++/12", "/usr/include/c++/12/backward"})
+  const std::string multiarch = kMultiarch;
+  for (const std::string& dir : {std::string("/usr/include/c++/12"), "/usr/include/" + multiarch + "/c++/12",
+                                 std::string("/usr/include/c++/12/backward")})
     f.insert(f.end(), {"-internal-isystem", dir});
   f.insert(f.end(), {"-internal-isystem", res + "/include"});
-  for (const char* dir : {"/usr/include/x86_64-linux-gnu", "/usr/include"})
+  for (const std::string& dir : {"/usr/include/" + multiarch, std::string("/usr/include")})
     f.insert(f.end(), {"-internal-externc-isystem", dir});
   f.insert(f.end(), {"-I", kVirtualRoot, "-x", "c++"});
 

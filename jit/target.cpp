@@ -47,9 +47,14 @@ std::string Target::key() const {
 Target host_target() {
   Target t;
   t.triple = llvm::sys::getProcessTriple();
-  // getHostCPUName() says "generic" for CPUs LLVM 14 predates (Zen 5); clang rejects that name, so
-  // use the x86-64 baseline and let the explicit feature list describe the CPU.
+  // getHostCPUName() says "generic" for CPUs LLVM 14 predates (Zen 5); clang rejects that name on
+  // x86, so use the x86-64 baseline and let the explicit feature list describe the CPU. On aarch64
+  // "generic" is the baseline's own name.
+#if defined(__x86_64__) || defined(__i386__)
   t.cpu = "x86-64";
+#else
+  t.cpu = "generic";
+#endif
   llvm::StringMap<bool> host;
   if (llvm::sys::getHostCPUFeatures(host)) {
     for (const auto& entry : host) {

@@ -37,4 +37,8 @@ std::string run_and_compare(const Problem& p, const PackedWeights& pw, trine_gem
   return "";
 }
 
+uint64_t reference_digest(const Problem& p, uint64_t digest) {
+  return fnv1a(digest, p.y_ref.data(), p.y_ref.size() * sizeof(float));
+}
+
 }  // namespace trine

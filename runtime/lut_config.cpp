@@ -29,8 +29,7 @@ lut::Layout LutConfig::layout() const { return lut::Layout{vector_bytes(isa), r}
 std::string LutConfig::layout_key() const { return fmt::format("lut/g3/vb{}/r{}", vector_bytes(isa), r); }
 
 std::string LutConfig::violation() const {
-  if (isa != Isa::avx2 && isa != Isa::avx512vnni)
-    return fmt::format("no LUT kernels for {} (avx2 and avx512vnni only)", isa_name(isa));
+  if (isa == Isa::avxvnni) return "no LUT kernels for avxvnni (avx2, avx512vnni and neondot only)";
   const int vb = vector_bytes(isa);
   if (r != vb && r != 2 * vb) return fmt::format("r={} must be {} or {} (one or two index vectors)", r, vb, 2 * vb);
   if (mb < 1 || mb > 4) return fmt::format("mb={} outside 1..4", mb);
@@ -44,7 +43,7 @@ std::string LutConfig::violation() const {
   if (pf < 0 || pf > 65536) return fmt::format("pf={} outside 0..65536", pf);
   if (split < 0 || split > 2) return fmt::format("s={} is not 0, 1 or 2", split);
   // int16 accumulators, plus two tables, two index vectors, a lookup pair and a constant.
-  const int regs = isa == Isa::avx512vnni ? 32 : 16;
+  const int regs = isa == Isa::avx2 ? 16 : 32;
   const int live = nt * mb * 2 * (r / vb) + 7;
   if (live > regs) return fmt::format("nt*mb={} with r={} needs {} vector registers of {}", nt * mb, r, live, regs);
   return "";
@@ -65,7 +64,7 @@ LutConfig LutConfig::parse(Isa isa, const std::string& text) {
 
 LutConfig lut_default(Isa isa, Op op) {
   LutConfig c;
-  c.isa = isa == Isa::avx512vnni ? Isa::avx512vnni : Isa::avx2;
+  c.isa = isa == Isa::avxvnni ? Isa::avx2 : isa;
   const int vb = vector_bytes(c.isa);
   // From timing the 2B4T decode shapes on Zen 4: row-paired indices (one table broadcast per 2vb
   // rows), the deepest int16 tile, and for decode two far-apart block streams with prefetch,
@@ -73,7 +72,7 @@ LutConfig lut_default(Isa isa, Op op) {
   c.r = 2 * vb;
   c.kg = 84;
   const bool gemv = op == Op::gemv;
-  c.mb = gemv && c.isa == Isa::avx512vnni ? 2 : 1;
+  c.mb = gemv && c.isa != Isa::avx2 ? 2 : 1;
   c.nt = gemv ? 1 : (c.isa == Isa::avx2 ? 2 : 4);
   c.pf = gemv ? 512 : 0;
   c.split = gemv ? 2 : 0;

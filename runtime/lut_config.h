@@ -11,6 +11,7 @@
 namespace trine {
 
 // The LUT family's knobs (see templates/cpu/lut.h for what each one does). Only g = 3 exists.
+// NEON (neondot) kernels are 16 bytes wide, with 32 vector registers as on AVX-512.
 struct LutConfig {
   Isa isa = Isa::avx2;
   int r = 32, mb = 1, kg = 64, ts = 0, tr = 0, nt = 1, pf = 0, split = 0;

@@ -1,6 +1,5 @@
 #include "runtime/thread_pool.h"
 
-#include <immintrin.h>
 #include <pthread.h>
 #include <sched.h>
 
@@ -14,6 +13,16 @@ namespace {
 // idle pool gives its cores back almost at once.
 constexpr auto kSpinTime = std::chrono::microseconds(50);
 
+// Tells the core this is a spin-wait: it yields pipeline resources to the sibling hyperthread
+// (x86 pause) or hints that another core is awaited (Arm yield).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
 // Blocks until done(value) holds: pause-spin for kSpinTime, then sleep in atomic::wait (a futex),
 // which rechecks the value in the kernel, so a change between our load and the sleep is not lost.
 template <class T, class Done>
@@ -21,7 +30,7 @@ void spin_then_wait(const std::atomic<T>& a, bool spin, Done done) {
   const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
   for (unsigned i = 1; spin; ++i) {
     if (done(a.load(std::memory_order_acquire))) return;
-    _mm_pause();
+    cpu_relax();
     // The clock costs ~20 ns, a pause up to ~40; reading it every 16 pauses keeps the bound tight.
     if (i % 16 == 0 && std::chrono::steady_clock::now() >= deadline) break;
   }

@@ -10,8 +10,10 @@ PACKAGES=(
   libhalide14-0-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
-  # the aarch64 kernels are cross-compiled and their contract test runs under qemu-aarch64
-  g++-aarch64-linux-gnu qemu-user
+  # the aarch64 kernels are cross-compiled and their contract test runs under qemu-aarch64; so does
+  # trine's no-JIT runtime, against arm64 libraries (multiarch, below), checked with numpy
+  g++-aarch64-linux-gnu qemu-user python3-numpy
+  libsqlite3-dev:arm64 libfmt-dev:arm64 libpcre2-dev:arm64
   # `trine report --plot` draws with gnuplot (svg and pngcairo terminals, no X11)
   gnuplot-nox
 )
@@ -34,5 +36,7 @@ echo "install-deps: installing ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# The :arm64 packages come from Debian's arm64 archive: a foreign architecture for dpkg.
+dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

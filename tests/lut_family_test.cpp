@@ -61,8 +61,11 @@ TEST(LutConfig, BadConfigsRejected) {
   expect_rejected(Isa::avx2, "g3.r32.mb1.kg84.ts0.tr0.nt1.pf0.s3", "s=3");
   expect_rejected(Isa::avx2, "g3.r64.mb4.kg84.ts0.tr0.nt1.pf0.s0", "vector registers");
   expect_rejected(Isa::avx512vnni, "g3.r128.mb4.kg84.ts0.tr0.nt4.pf0.s0", "vector registers");
-  expect_rejected(Isa::avxvnni, "g3.r32.mb1.kg84.ts0.tr0.nt1.pf0.s0", "avx2 and avx512vnni only");
-  expect_rejected(Isa::neondot, "g3.r32.mb1.kg84.ts0.tr0.nt1.pf0.s0", "avx2 and avx512vnni only");
+  expect_rejected(Isa::avxvnni, "g3.r32.mb1.kg84.ts0.tr0.nt1.pf0.s0", "avx2, avx512vnni and neondot only");
+  expect_rejected(Isa::neondot, "g3.r64.mb1.kg84.ts0.tr0.nt1.pf0.s0", "r=64 must be 16 or 32");
+  // NEON has 32 registers: a tile AVX2 refuses fits.
+  expect_rejected(Isa::avx2, "g3.r64.mb2.kg84.ts0.tr0.nt2.pf0.s0", "needs 23 vector registers of 16");
+  EXPECT_EQ(LutConfig::parse(Isa::neondot, "g3.r32.mb2.kg84.ts0.tr0.nt2.pf0.s0").layout().vb, 16);
 }
 
 #ifdef TRINE_HAVE_JIT
@@ -71,8 +74,7 @@ TEST(LutFamily, SpaceIsLegalAndBounded) {
   EXPECT_EQ("lut", f.name());
   EXPECT_DOUBLE_EQ(5.0 / 3.0, f.nominal_bits_per_weight());
   EXPECT_FALSE(f.supports(Isa::avxvnni));
-  EXPECT_FALSE(f.supports(Isa::neondot));
-  for (Isa isa : {Isa::avx2, Isa::avx512vnni}) {
+  for (Isa isa : {Isa::avx2, Isa::avx512vnni, Isa::neondot}) {
     ASSERT_TRUE(f.supports(isa));
     for (Op op : {Op::gemv, Op::gemm}) {
       const auto space = f.space(isa, op);
@@ -97,7 +99,7 @@ TEST(LutFamily, SpaceIsLegalAndBounded) {
       EXPECT_NE(std::string::npos, src.find(space.front().symbol));
     }
   }
-  EXPECT_TRUE(f.space(Isa::neondot, Op::gemv).empty());
+  EXPECT_TRUE(f.space(Isa::avxvnni, Op::gemv).empty());
   EXPECT_THROW(f.candidate(Isa::avx2, "g3.r32"), trine::Error);
 }
 #endif

@@ -44,7 +44,9 @@ TEST(LutLayout, Sizes) {
   const Layout a{32, 32}, b{64, 128};
   EXPECT_TRUE(a.valid() && b.valid());
   EXPECT_FALSE((Layout{32, 48}.valid()));
-  EXPECT_FALSE((Layout{16, 16}.valid()));
+  EXPECT_TRUE((Layout{16, 16}.valid()));  // NEON
+  EXPECT_FALSE((Layout{16, 64}.valid()));
+  EXPECT_FALSE((Layout{8, 8}.valid()));
   // K = 2560: 854 groups, padded to 854; 40 bytes per 2 groups of 32 rows = 5 bits per 3 weights.
   EXPECT_EQ(854, Layout::padded_groups(2560));
   EXPECT_EQ(427 * 40, a.block_bytes(2560));
@@ -56,7 +58,7 @@ TEST(LutLayout, Sizes) {
 }
 
 TEST(LutLayout, RowAndSignPermutationsAreBijections) {
-  for (Layout l : {Layout{32, 32}, Layout{64, 64}}) {
+  for (Layout l : {Layout{16, 16}, Layout{32, 32}, Layout{64, 64}}) {
     std::set<int> bytes, bits;
     for (int i = 0; i < l.vb; ++i) bytes.insert(l.byte_of_row(i)), bits.insert(l.sign_bit(i));
     EXPECT_EQ(static_cast<size_t>(l.vb), bytes.size());

@@ -26,6 +26,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 #include <stdint.h>
 #include <string.h>
@@ -194,6 +196,73 @@ struct Avx512 {
 };
 #endif
 #endif  // x86
+
+#if defined(__aarch64__) && defined(__ARM_NEON)
+// The balanced-ternary digit c of table entries 0-7 (half 0) and 8-15 (half 1), as int16 lanes.
+struct Digits {
+  alignas(16) int16_t d[3][2][8];
+  constexpr Digits() : d() {
+    for (int c = 0; c < 3; ++c)
+      for (int e = 0; e < 16; ++e) d[c][e / 8][e % 8] = static_cast<int16_t>(digit(e, c));
+  }
+};
+
+// tbl looks up 16-byte tables like pshufb, on one 128-bit vector: VB = 16, and a build step makes
+// the tables of two groups, so that a unit of two groups (R = vb) always finds both in one step.
+struct Neon {
+  using V = uint8x16_t;
+  static constexpr int VB = 16;
+  static constexpr int P = 2;
+  static constexpr const char* name = "neon";
+  static constexpr Digits kDigits{};
+  static TRINE_LUT_INLINE int16x8_t s16(V v) { return vreinterpretq_s16_u8(v); }
+  static TRINE_LUT_INLINE V u8(int16x8_t v) { return vreinterpretq_u8_s16(v); }
+  static TRINE_LUT_INLINE V zero() { return vdupq_n_u8(0); }
+  static TRINE_LUT_INLINE V load(const void* p) { return vld1q_u8(static_cast<const uint8_t*>(p)); }
+  static TRINE_LUT_INLINE V table(const uint8_t* p) { return vld1q_u8(p); }
+  static TRINE_LUT_INLINE V nib_lo(V x) { return vandq_u8(x, vdupq_n_u8(15)); }
+  static TRINE_LUT_INLINE V nib_hi(V x) { return vshrq_n_u8(x, 4); }
+  static TRINE_LUT_INLINE V lookup(V t, V idx) { return vqtbl1q_u8(t, idx); }
+  // zip interleaves the low (or high) eight bytes of each plane: int16 rows 0-7 (or 8-15).
+  static TRINE_LUT_INLINE V unpack(V lo, V hi, int half) { return half ? vzip2q_u8(lo, hi) : vzip1q_u8(lo, hi); }
+  // Row i's sign is bit i of 16 (Layout::sign_bit); each half is an all-ones lane mask.
+  struct Signs {
+    int16x8_t half[2];
+  };
+  static TRINE_LUT_INLINE Signs signs(const uint8_t* p) {
+    uint16_t bits;
+    memcpy(&bits, p, 2);
+    const uint16x8_t b = vdupq_n_u16(bits);
+    alignas(16) static constexpr uint16_t kBit[2][8] = {{1, 2, 4, 8, 16, 32, 64, 128},
+                                                        {256, 512, 1024, 2048, 4096, 8192, 16384, 32768}};
+    return Signs{{vreinterpretq_s16_u16(vtstq_u16(b, vld1q_u16(kBit[0]))),
+                  vreinterpretq_s16_u16(vtstq_u16(b, vld1q_u16(kBit[1])))}};
+  }
+  // No psign: (v ^ m) - m negates exactly the lanes whose mask m is all ones.
+  static TRINE_LUT_INLINE V add_signed(V acc, V v, const Signs& s, int half) {
+    const int16x8_t m = s.half[half];
+    return u8(vaddq_s16(s16(acc), vsubq_s16(veorq_s16(s16(v), m), m)));
+  }
+  static TRINE_LUT_INLINE void widen_add(int32_t* dst, V v) {
+    const int16x8_t x = s16(v);
+    vst1q_s32(dst, vaddw_s16(vld1q_s32(dst), vget_low_s16(x)));
+    vst1q_s32(dst + 4, vaddw_high_s16(vld1q_s32(dst + 4), x));
+  }
+  // T[e] = sum over c of digit(e, c) * a_c as int16, then split into its low and high byte planes.
+  static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
+    for (int j = 0; j < P; ++j) {
+      int16x8_t t[2];
+      for (int h = 0; h < 2; ++h) {
+        t[h] = vmulq_n_s16(vld1q_s16(kDigits.d[0][h]), q[3 * j]);
+        t[h] = vmlaq_n_s16(t[h], vld1q_s16(kDigits.d[1][h]), q[3 * j + 1]);
+        t[h] = vmlaq_n_s16(t[h], vld1q_s16(kDigits.d[2][h]), q[3 * j + 2]);
+      }
+      vst1q_u8(out + 16 * j, vuzp1q_u8(u8(t[0]), u8(t[1])));
+      vst1q_u8(out + 16 * (P + j), vuzp2q_u8(u8(t[0]), u8(t[1])));
+    }
+  }
+};
+#endif
 
 // Read-only, keep in all cache levels.
 TRINE_LUT_INLINE void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }

@@ -32,9 +32,9 @@ constexpr uint8_t encode(int w0, int w1, int w2) {
 }
 
 struct Layout {
-  int vb;  // vector bytes: 32 (AVX2) or 64 (AVX-512)
+  int vb;  // vector bytes: 16 (NEON), 32 (AVX2) or 64 (AVX-512)
   int r;   // rows per block: vb or 2 * vb
-  constexpr bool valid() const { return (vb == 32 || vb == 64) && (r == vb || r == 2 * vb); }
+  constexpr bool valid() const { return (vb == 16 || vb == 32 || vb == 64) && (r == vb || r == 2 * vb); }
   constexpr int groups_per_unit() const { return r == vb ? 2 : 1; }
   constexpr int sign_bytes() const { return vb / 8; }
   constexpr int unit_bytes() const { return vb + 2 * sign_bytes(); }
@@ -50,11 +50,11 @@ struct Layout {
     const int h = i < vb / 2 ? 0 : 1, j = i - h * (vb / 2);
     return (j / 8) * 16 + 8 * h + j % 8;
   }
-  // Bit of a sub-block's sign bits holding row i. AVX-512 uses them as a k-mask directly. AVX2
-  // broadcasts the 32 bits and shifts 32-bit lane j left by j (rows 0-15) or j + 8 (rows 16-31),
-  // which leaves each int16 lane's own bit in its sign position.
+  // Bit of a sub-block's sign bits holding row i. AVX-512 uses them as a k-mask directly, NEON
+  // tests lane i against bit i. AVX2 broadcasts the 32 bits and shifts 32-bit lane j left by j
+  // (rows 0-15) or j + 8 (rows 16-31), which leaves each int16 lane's own bit in its sign position.
   constexpr int sign_bit(int i) const {
-    if (vb == 64) return i;
+    if (vb != 32) return i;
     const int hi = i >= 16, j = (i - 16 * hi) / 2, odd = i % 2;
     return (odd ? 31 : 15) - j - 8 * hi;
   }

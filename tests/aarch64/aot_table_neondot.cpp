@@ -14,13 +14,19 @@ int main() {
   for (int i = 0; i < trine_aot_kernel_count; ++i) {
     const trine_aot_kernel& k = trine_aot_kernels[i];
     int r = 0;
-    if (strcmp(k.family, "mad") != 0 || strcmp(k.isa, "neondot") != 0 || sscanf(k.config, "r%d.", &r) != 1) {
-      fprintf(stderr, "FAIL: table entry %d (%s %s %s) is not a neondot MAD kernel\n", i, k.family, k.isa, k.config);
+    trine_neondot_check::Packer pack;
+    if (strcmp(k.isa, "neondot") == 0 && strcmp(k.family, "mad") == 0 && sscanf(k.config, "r%d.", &r) == 1)
+      pack = trine_neondot_check::mad_packer(trine::mad::Layout{16, r});
+    else if (strcmp(k.isa, "neondot") == 0 && strcmp(k.family, "lut") == 0 && sscanf(k.config, "g3.r%d.", &r) == 1)
+      pack = trine_neondot_check::lut_packer(trine::lut::Layout{16, r});
+    if (!pack) {
+      fprintf(stderr, "FAIL: table entry %d (%s %s %s) is not a neondot MAD or LUT kernel\n", i, k.family, k.isa,
+              k.config);
       return 1;
     }
     char name[96];
-    snprintf(name, sizeof name, "%s %dx%d %s", k.op, k.M, k.K, k.config);
-    cfgs.push_back(Config{name, trine::mad::Layout{16, r}, k.fn});
+    snprintf(name, sizeof name, "%s %s %dx%d %s", k.family, k.op, k.M, k.K, k.config);
+    cfgs.push_back(Config{name, pack, k.fn});
   }
   if (cfgs.empty()) {
     fprintf(stderr, "FAIL: the table is empty\n");

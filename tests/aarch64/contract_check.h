@@ -1,6 +1,7 @@
-// The aarch64 kernel-contract checker shared by the template test (mad_contract_neondot.cpp) and
-// the AOT table test (aot_table_neondot.cpp): problems, a run of one kernel the way the runtime
-// calls it, and a bit-for-bit comparison that names the first mismatch and exits 1.
+// The aarch64 kernel-contract checker shared by the template tests (mad_contract_neondot.cpp,
+// lut_contract_neondot.cpp) and the AOT table test (aot_table_neondot.cpp): problems, a run of one
+// kernel the way the runtime calls it, and a bit-for-bit comparison that names the first mismatch
+// and exits 1.
 #pragma once
 #include <inttypes.h>
 #include <stdint.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,7 +19,8 @@
 #include "runtime/problems.h"
 #include "runtime/quantize.h"
 #include "runtime/ternary.h"
-#include "templates/cpu/mad.h"
+#include "templates/cpu/lut_layout.h"
+#include "templates/cpu/mad_layout.h"
 
 #if !defined(__aarch64__) || !defined(__ARM_FEATURE_DOTPROD)
 #error "build for aarch64 with the dot product: -march=armv8.2-a+dotprod"
@@ -33,11 +36,26 @@ constexpr int32_t kScratchPoison = 0x5a5a5a5a;  // scratch is reused, never hand
 constexpr int kYGuard = 64;                     // floats after the last row, checked too
 constexpr int kThreadSplits[] = {1, 2, 3, 8};   // 8: some threads get no rows on the tail shapes
 
+// Packs W [M][K] into the layout a kernel reads.
+using Packer = std::function<trine::AlignedBuffer<uint8_t>(const int8_t* W, int M, int K)>;
+
 struct Config {
-  std::string name;  // MadConfig::str() spelling
-  trine::mad::Layout layout;
+  std::string name;  // the family and its config's str() spelling
+  Packer pack;
   void (*run)(const trine_gemm_args*, int32_t, int32_t);
 };
+
+// A family's layout type L (mad::Layout, lut::Layout) and its pack function.
+template <class L>
+Packer packer(L layout, void (*pack)(const int8_t*, int, int, L, uint8_t*)) {
+  return [layout, pack](const int8_t* W, int M, int K) {
+    trine::AlignedBuffer<uint8_t> out(static_cast<size_t>(layout.packed_bytes(M, K)));
+    pack(W, M, K, layout, out.data());
+    return out;
+  };
+}
+inline Packer mad_packer(trine::mad::Layout l) { return packer(l, &trine::mad::pack); }
+inline Packer lut_packer(trine::lut::Layout l) { return packer(l, &trine::lut::pack); }
 
 // Every weight +-1 and every activation +-127, signs at random: the largest products with both
 // signs mixed, which the saturate problems (one sign each) do not give.
@@ -93,8 +111,7 @@ inline ProblemSet problem_set(int M, int K, int N, uint64_t seed) {
 // GemmWorkspace::prepare, which link the x86-only thread pool): every tid in turn.
 inline void check(const Config& c, const Problem& p, int nthreads) {
   const int M = p.W.M, K = p.W.K, N = p.acts.N;
-  trine::AlignedBuffer<uint8_t> packed(static_cast<size_t>(c.layout.packed_bytes(M, K)));
-  trine::mad::pack(p.W.w.data(), M, K, c.layout, packed.data());
+  const trine::AlignedBuffer<uint8_t> packed = c.pack(p.W.w.data(), M, K);
   std::vector<float> scale;
   trine::token_scales(p.acts, p.W.wscale, scale);
   trine::AlignedBuffer<int32_t> scratch(static_cast<size_t>(nthreads) * N * TRINE_SCRATCH_PER_TOKEN);
@@ -163,7 +180,7 @@ inline void run_all(const std::vector<Config>& cfgs, const char* what) {
       for (const Problem& p : set->problems) {
         for (int t : kThreadSplits) check(c, p, t);
         ++cases;
-        printf("ok  neondot %-30s %-28s threads %s\n", c.name.c_str(), p.name.c_str(), splits.c_str());
+        printf("ok  neondot %-40s %-28s threads %s\n", c.name.c_str(), p.name.c_str(), splits.c_str());
       }
     }
   }

@@ -19,8 +19,8 @@ std::vector<Config> configs() {
   {                                                                                             \
     using Kern = trine::mad::Kernel<trine::mad::NeonDot, R, MB, NT, KU, PF, KB, S, 0>;          \
     char name[64];                                                                              \
-    snprintf(name, sizeof name, "r%d.mb%d.nt%d.ku%d.pf%d.kb%d.s%d.d0", R, MB, NT, KU, PF, KB, S); \
-    out.push_back(Config{name, Kern::kLayout, &Kern::run});                                     \
+    snprintf(name, sizeof name, "mad r%d.mb%d.nt%d.ku%d.pf%d.kb%d.s%d.d0", R, MB, NT, KU, PF, KB, S); \
+    out.push_back(Config{name, trine_neondot_check::mad_packer(Kern::kLayout), &Kern::run});     \
   }
   TRINE_NEONDOT_CONFIGS(TRINE_CONFIG)
 #undef TRINE_CONFIG

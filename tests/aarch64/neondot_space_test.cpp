@@ -1,7 +1,7 @@
-// The neondot MAD search space as codegen enumerates it, checked on the x86 build: its rules, that
-// the qemu contract test (mad_contract_neondot.cpp) instantiates every knob value it has, and that
-// the source codegen emits for the whole space compiles for aarch64 (the JIT would compile exactly
-// that on an Arm host).
+// The neondot MAD and LUT search spaces as codegen enumerates them, checked on the x86 build: their
+// rules, that the qemu contract tests (mad_contract_neondot.cpp, lut_contract_neondot.cpp)
+// instantiate every knob value they have, and that the source codegen emits for each whole space
+// compiles for aarch64 (the JIT would compile exactly that on an Arm host).
 #include <gtest/gtest.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -17,6 +17,8 @@
 #include "codegen/family.h"
 #include "runtime/error.h"
 #include "runtime/kernel_spec.h"
+#include "runtime/lut_config.h"
+#include "tests/aarch64/lut_neon_configs.h"
 #include "tests/aarch64/neondot_configs.h"
 
 namespace {
@@ -79,43 +81,90 @@ TEST(MadNeonDot, IllegalConfigsAreRefusedWithTheReason) {
   EXPECT_EQ(why("r4.mb2.nt12.ku1.pf0.kb0.s0.d0"), "accepted");  // 32 registers, not AVX2's 16
 }
 
-TEST(MadNeonDot, ContractTestCoversEveryKnobValueOfTheSpace) {
-  const std::vector<MadConfig> mine = contract_configs();
-  std::set<int> listed[kKnobs];
-  for (const MadConfig& c : mine) {
-    EXPECT_EQ(c.violation(), "") << c.str() << " in tests/aarch64/neondot_configs.h";
+// Every value each knob takes in the family's neondot space (config -> knob values) appears in
+// one of the configs the contract test lists, and both defaults are among them.
+template <class C>
+void expect_contract_covers_space(const codegen::Family& fam, const std::vector<C>& mine,
+                                  const std::vector<std::string>& knob_names, std::vector<int> (*knobs)(const C&),
+                                  C (*default_for)(Isa, Op), const char* list_file) {
+  const size_t n = knob_names.size();
+  std::vector<std::set<int>> listed(n);
+  for (const C& c : mine) {
+    EXPECT_EQ(c.violation(), "") << c.str() << " in " << list_file;
     const std::vector<int> v = knobs(c);
-    for (int i = 0; i < kKnobs; ++i) listed[i].insert(v[i]);
+    for (size_t i = 0; i < n; ++i) listed[i].insert(v[i]);
   }
   for (Op op : {Op::gemv, Op::gemm}) {
-    std::map<std::pair<int, int>, std::string> missing;  // (knob, value) -> a config of the space with it
-    for (const MadConfig& c : space(op)) {
-      const std::vector<int> v = knobs(c);
-      for (int i = 0; i < kKnobs; ++i)
-        if (!listed[i].count(v[i])) missing.emplace(std::make_pair(i, v[i]), c.str());
+    std::map<std::pair<size_t, int>, std::string> missing;  // (knob, value) -> a config of the space with it
+    for (const codegen::Candidate& cand : fam.space(Isa::neondot, op)) {
+      const std::vector<int> v = knobs(C::parse(Isa::neondot, cand.config));
+      for (size_t i = 0; i < n; ++i)
+        if (!listed[i].count(v[i])) missing.emplace(std::make_pair(i, v[i]), cand.config);
     }
     for (const auto& [kv, example] : missing)
-      ADD_FAILURE() << op_name(op) << " space has " << kKnobNames[kv.first] << "=" << kv.second << " (e.g. "
-                    << example << ") but tests/aarch64/neondot_configs.h never uses it";
-    const MadConfig d = mad_default(Isa::neondot, op);
-    EXPECT_NE(std::find(mine.begin(), mine.end(), d), mine.end()) << "default " << d.str() << " not in the contract test";
+      ADD_FAILURE() << fam.name() << " " << op_name(op) << " space has " << knob_names[kv.first] << "=" << kv.second
+                    << " (e.g. " << example << ") but " << list_file << " never uses it";
+    const C d = default_for(Isa::neondot, op);
+    EXPECT_NE(std::find(mine.begin(), mine.end(), d), mine.end()) << "default " << d.str() << " not in " << list_file;
   }
 }
 
-// Where the cross compiler is installed: the source codegen generates for every candidate of the
-// space, with the embedded template headers the JIT would use, compiles for aarch64 and defines
-// every symbol. -O1 keeps the 200-odd instantiations to well under a minute.
-TEST(MadNeonDot, GeneratedSourceForTheWholeSpaceCompilesForAarch64) {
+TEST(MadNeonDot, ContractTestCoversEveryKnobValueOfTheSpace) {
+  expect_contract_covers_space<MadConfig>(codegen::mad_family(), contract_configs(),
+                                          std::vector<std::string>(kKnobNames, kKnobNames + kKnobs), &knobs,
+                                          &mad_default, "tests/aarch64/neondot_configs.h");
+}
+
+std::vector<LutConfig> lut_contract_configs() {
+  std::vector<LutConfig> out;
+#define TRINE_CONFIG(R, MB, KG, TS, TR, NT, PF, S) out.push_back(LutConfig{Isa::neondot, R, MB, KG, TS, TR, NT, PF, S});
+  TRINE_LUT_NEON_CONFIGS(TRINE_CONFIG)
+#undef TRINE_CONFIG
+  return out;
+}
+
+std::vector<int> lut_knobs(const LutConfig& c) { return {c.r, c.mb, c.kg, c.ts, c.tr, c.nt, c.pf, c.split}; }
+
+TEST(LutNeonDot, SpaceOfSixteenByteTables) {
+  const codegen::Family& fam = codegen::lut_family();
+  ASSERT_TRUE(fam.supports(Isa::neondot));
+  for (Op op : {Op::gemv, Op::gemm}) {
+    std::vector<LutConfig> s;
+    for (const codegen::Candidate& cand : fam.space(Isa::neondot, op)) s.push_back(LutConfig::parse(Isa::neondot, cand.config));
+    ASSERT_FALSE(s.empty()) << op_name(op);
+    std::set<int> rs;
+    for (const LutConfig& c : s) {
+      rs.insert(c.r);
+      EXPECT_EQ(c.layout().vb, 16) << c.str();
+      EXPECT_EQ(c.layout_key().find("lut/g3/vb16/"), 0u) << c.str();
+      EXPECT_EQ(c.nt == 1, op == Op::gemv) << c.str();
+    }
+    EXPECT_EQ(rs, (std::set<int>{16, 32})) << op_name(op);
+    const LutConfig d = lut_default(Isa::neondot, op);
+    EXPECT_EQ(d.isa, Isa::neondot);
+    EXPECT_NE(std::find(s.begin(), s.end(), d), s.end()) << "default " << d.str() << " outside the space";
+  }
+}
+
+TEST(LutNeonDot, ContractTestCoversEveryKnobValueOfTheSpace) {
+  expect_contract_covers_space<LutConfig>(codegen::lut_family(), lut_contract_configs(),
+                                          {"r", "mb", "kg", "ts", "tr", "nt", "pf", "s"}, &lut_knobs, &lut_default,
+                                          "tests/aarch64/lut_neon_configs.h");
+}
+
+// Where the cross compiler is installed: the source codegen generates for every candidate of a
+// family's neondot space, with the embedded template headers the JIT would use, compiles for
+// aarch64 and defines every symbol. -O1 keeps the instantiations to well under a minute.
+void expect_space_compiles_for_aarch64(const codegen::Family& fam, const char* traits) {
 #ifndef TRINE_AARCH64_CXX
   GTEST_SKIP() << "aarch64-linux-gnu-g++ not found at configure time (Debian package g++-aarch64-linux-gnu)";
 #else
-  const codegen::Family& fam = codegen::mad_family();
   std::vector<codegen::Candidate> cands = fam.space(Isa::neondot, Op::gemv);
   for (const codegen::Candidate& c : fam.space(Isa::neondot, Op::gemm)) cands.push_back(c);
   const std::string src = fam.source(cands);
-  ASSERT_NE(src.find("trine::mad::NeonDot"), std::string::npos);
+  ASSERT_NE(src.find(traits), std::string::npos);
 
-  const fs::path dir = fs::temp_directory_path() / ("trine_neondot_" + std::to_string(getpid()));
+  const fs::path dir = fs::temp_directory_path() / ("trine_neondot_" + fam.name() + "_" + std::to_string(getpid()));
   fs::remove_all(dir);
   for (const jit::SourceFile& h : fam.headers()) {
     fs::create_directories((dir / h.path).parent_path());
@@ -136,6 +185,14 @@ TEST(MadNeonDot, GeneratedSourceForTheWholeSpaceCompilesForAarch64) {
   for (const codegen::Candidate& c : cands)
     EXPECT_NE(out.find(" T " + c.symbol + "\n"), std::string::npos) << c.symbol << " not defined";
 #endif
+}
+
+TEST(MadNeonDot, GeneratedSourceForTheWholeSpaceCompilesForAarch64) {
+  expect_space_compiles_for_aarch64(codegen::mad_family(), "trine::mad::NeonDot");
+}
+
+TEST(LutNeonDot, GeneratedSourceForTheWholeSpaceCompilesForAarch64) {
+  expect_space_compiles_for_aarch64(codegen::lut_family(), "trine::lut::Neon,");
 }
 
 }  // namespace

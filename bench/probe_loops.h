@@ -1,0 +1,23 @@
+// The architecture-specific inner loops of the roofline probes (probe_loops_x86.cpp,
+// probe_loops_arm.cpp); roofline.cpp times them on every thread.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "runtime/isa.h"
+
+namespace trine::bench {
+
+extern const char* const kProbeArch;  // "x86", "aarch64"
+
+// Streams `bytes` at p with the widest loads the host has (two_streams: from two far-apart halves
+// at once) and returns a value folded from every load, so none can be dropped; *read is how many
+// bytes that was.
+uint64_t read_pass(const uint8_t* p, std::size_t bytes, bool two_streams, std::size_t* read);
+
+// Whether this build has a multiply-add loop for the ISA.
+bool has_int8_peak_loop(Isa isa);
+// `iters` iterations of independent int8 multiply-add chains; returns the MACs per iteration.
+long int8_peak_loop(Isa isa, long iters);
+
+}  // namespace trine::bench

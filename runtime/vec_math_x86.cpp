@@ -1,0 +1,125 @@
+// The float dot products of vec_math.cpp for x86: AVX-512 or AVX2 with FMA, each compiled for
+// its own target so the file builds for any x86 baseline.
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+#include "runtime/host.h"
+#include "runtime/isa.h"
+#include "runtime/vec_math.h"
+#include "runtime/vec_math_simd.h"
+
+namespace trine {
+
+namespace {
+
+__attribute__((target("avx512f"))) float dot_avx512(const float* a, const float* b, int n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i), _mm512_loadu_ps(b + i), s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(a + i + 16), _mm512_loadu_ps(b + i + 16), s1);
+  }
+  float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+__attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* b, int n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  alignas(32) float t[8];
+  _mm256_store_ps(t, _mm256_add_ps(s0, s1));
+  float s = t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+__attribute__((target("avx512f"))) float dot_bf16_avx512(const uint16_t* w, const float* x, int n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  int i = 0;
+  auto widen = [](const uint16_t* p) __attribute__((target("avx512f"))) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
+  };
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm512_fmadd_ps(widen(w + i), _mm512_loadu_ps(x + i), s0);
+    s1 = _mm512_fmadd_ps(widen(w + i + 16), _mm512_loadu_ps(x + i + 16), s1);
+  }
+  float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  for (; i < n; ++i) s += bf16_to_f32(w[i]) * x[i];
+  return s;
+}
+
+__attribute__((target("avx2,fma"))) float dot_bf16_avx2(const uint16_t* w, const float* x, int n) {
+  __m256 s0 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i v = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))), 16);
+    s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(v), _mm256_loadu_ps(x + i), s0);
+  }
+  alignas(32) float t[8];
+  _mm256_store_ps(t, s0);
+  float s = t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
+  for (; i < n; ++i) s += bf16_to_f32(w[i]) * x[i];
+  return s;
+}
+
+__attribute__((target("avx512f"))) float dot_i8_avx512(const int8_t* w, const float* x, int n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512 a = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))));
+    const __m512 b = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 16))));
+    s0 = _mm512_fmadd_ps(a, _mm512_loadu_ps(x + i), s0);
+    s1 = _mm512_fmadd_ps(b, _mm512_loadu_ps(x + i + 16), s1);
+  }
+  float s = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+  for (; i < n; ++i) s += static_cast<float>(w[i]) * x[i];
+  return s;
+}
+
+__attribute__((target("avx2,fma"))) float dot_i8_avx2(const int8_t* w, const float* x, int n) {
+  __m256 s0 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    int64_t v;
+    std::memcpy(&v, w + i, 8);
+    const __m256 a = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_cvtsi64_si128(v)));
+    s0 = _mm256_fmadd_ps(a, _mm256_loadu_ps(x + i), s0);
+  }
+  alignas(32) float t[8];
+  _mm256_store_ps(t, s0);
+  float s = t[0] + t[1] + t[2] + t[3] + t[4] + t[5] + t[6] + t[7];
+  for (; i < n; ++i) s += static_cast<float>(w[i]) * x[i];
+  return s;
+}
+
+// AVX-512 unless TRINE_ISA caps trine below it.
+int vector_level() {
+  const HostInfo& h = host_info();
+  const auto isas = usable_isas(h);
+  const bool capped_avx2 = !isas.empty() && isas.front() == Isa::avx2;
+  if (h.has("avx512f") && !capped_avx2) return 2;
+  return h.has("avx2") && h.has("fma") ? 1 : 0;
+}
+
+}  // namespace
+
+DotKernels simd_dot_kernels() {
+  switch (vector_level()) {
+    case 2: return DotKernels{dot_avx512, dot_bf16_avx512, dot_i8_avx512};
+    case 1: return DotKernels{dot_avx2, dot_bf16_avx2, dot_i8_avx2};
+    default: return DotKernels{};
+  }
+}
+
+}  // namespace trine
+
+#endif
