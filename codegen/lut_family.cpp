@@ -37,12 +37,19 @@ std::vector<LutConfig> enumerate(Isa isa, Op op) {
     for (int r : {vb, 2 * vb})
       for (int kg : {32, 64}) add(LutConfig{isa, r, 1, kg, 0, 0, 1, 0, 0});
     for (int r : {vb, 2 * vb}) add(LutConfig{isa, r, 1, 84, 336, 0, 1, 0, 0});
+    // Pairs of weights: 2 bits per weight, but no signs to apply and deeper int16 runs.
+    for (int r : {vb, 2 * vb})
+      for (int mb : {1, 2, 4})
+        for (int s : {0, 2}) add(LutConfig{isa, r, mb, 124, 0, 0, 1, 512, s, 2});
   } else {
     for (int r : {vb, 2 * vb})
       for (int mb : {1, 2})
         for (int nt : {2, 4, 8})
           for (int ts : {0, 252})
             for (int tr : {0, 4}) add(LutConfig{isa, r, mb, 84, ts, tr, nt, 0, 0});
+    for (int r : {vb, 2 * vb})
+      for (int mb : {1, 2})
+        for (int nt : {2, 4}) add(LutConfig{isa, r, mb, 124, 0, 0, nt, 0, 0, 2});
   }
   return out;
 }
@@ -51,7 +58,7 @@ class LutFamily final : public Family {
  public:
   std::string name() const override { return "lut"; }
   bool supports(Isa isa) const override { return isa != Isa::avxvnni; }
-  double nominal_bits_per_weight() const override { return 5.0 / 3.0; }
+  double nominal_bits_per_weight() const override { return 5.0 / 3.0; }  // g = 3; g = 2 is 2.0
 
   std::vector<Candidate> space(Isa isa, Op op) const override {
     std::vector<Candidate> out;
@@ -71,7 +78,10 @@ class LutFamily final : public Family {
 
   Candidate default_for_layout(const Candidate& owner, Op op) const override {
     LutConfig c = lut_default(owner.isa, op);
-    c.r = LutConfig::parse(owner.isa, owner.config).r;
+    const LutConfig o = LutConfig::parse(owner.isa, owner.config);
+    c.r = o.r;
+    c.g = o.g;
+    if (c.g == 2) c.kg = 124;
     // The default's token tile may need more registers with the owner's wider blocks.
     while (!c.violation().empty() && c.nt > 1) --c.nt;
     return to_candidate(c);
@@ -83,8 +93,8 @@ class LutFamily final : public Family {
       const LutConfig c = LutConfig::parse(cand.isa, cand.config);
       src += fmt::format(
           "extern \"C\" void {}(const trine_gemm_args* a, int32_t tid, int32_t n) {{\n"
-          "  trine::lut::Kernel<trine::lut::{}, {}, {}, {}, {}, {}, {}, {}, {}>::run(a, tid, n);\n}}\n",
-          cand.symbol, traits_name(c.isa), c.r, c.mb, c.kg, c.ts, c.tr, c.nt, c.pf, c.split);
+          "  trine::lut::Kernel<trine::lut::{}, {}, {}, {}, {}, {}, {}, {}, {}, {}>::run(a, tid, n);\n}}\n",
+          cand.symbol, traits_name(c.isa), c.g, c.r, c.mb, c.kg, c.ts, c.tr, c.nt, c.pf, c.split);
     }
     return src;
   }

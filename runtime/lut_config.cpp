@@ -16,25 +16,29 @@ constexpr int kTableBudget = 256 * 1024;
 }  // namespace
 
 std::string LutConfig::str() const {
-  return fmt::format("g3.r{}.mb{}.kg{}.ts{}.tr{}.nt{}.pf{}.s{}", r, mb, kg, ts, tr, nt, pf, split);
+  return fmt::format("g{}.r{}.mb{}.kg{}.ts{}.tr{}.nt{}.pf{}.s{}", g, r, mb, kg, ts, tr, nt, pf, split);
 }
 
 std::string LutConfig::symbol() const {
-  return fmt::format("trine_lut_{}_g3_r{}_mb{}_kg{}_ts{}_tr{}_nt{}_pf{}_s{}", isa_name(isa), r, mb, kg, ts, tr, nt, pf,
-                     split);
+  return fmt::format("trine_lut_{}_g{}_r{}_mb{}_kg{}_ts{}_tr{}_nt{}_pf{}_s{}", isa_name(isa), g, r, mb, kg, ts, tr, nt,
+                     pf, split);
 }
 
-lut::Layout LutConfig::layout() const { return lut::Layout{vector_bytes(isa), r}; }
+lut::Layout LutConfig::layout() const { return lut::Layout{vector_bytes(isa), r, g}; }
 
-std::string LutConfig::layout_key() const { return fmt::format("lut/g3/vb{}/r{}", vector_bytes(isa), r); }
+std::string LutConfig::layout_key() const { return fmt::format("lut/g{}/vb{}/r{}", g, vector_bytes(isa), r); }
 
 std::string LutConfig::violation() const {
   if (isa == Isa::avxvnni) return "no LUT kernels for avxvnni (avx2, avx512vnni and neondot only)";
   const int vb = vector_bytes(isa);
   if (r != vb && r != 2 * vb) return fmt::format("r={} must be {} or {} (one or two index vectors)", r, vb, 2 * vb);
+  if (g != 2 && g != 3) return fmt::format("g={} is not 2 or 3", g);
   if (mb < 1 || mb > 4) return fmt::format("mb={} outside 1..4", mb);
-  if (kg < 4 || kg > 84 || kg % 4 != 0)
-    return fmt::format("kg={} must be a multiple of 4 in 4..84 (84 groups * 384 fit an int16)", kg);
+  // Entries reach 128 * g (activations are int8): kg of them must fit an int16.
+  const int max_kg = g == 3 ? 84 : 124;
+  if (kg < 4 || kg > max_kg || kg % 4 != 0)
+    return fmt::format("kg={} must be a multiple of 4 in 4..{} ({} groups * {} fit an int16)", kg, max_kg, max_kg,
+                       128 * g);
   if (nt < 1 || nt > 8) return fmt::format("nt={} outside 1..8", nt);
   if (ts < 0 || ts % kg != 0) return fmt::format("ts={} must be 0 or a multiple of kg={}", ts, kg);
   if (static_cast<int64_t>(32) * nt * ts > kTableBudget)
@@ -53,10 +57,11 @@ LutConfig LutConfig::parse(Isa isa, const std::string& text) {
   LutConfig c;
   c.isa = isa;
   char tail = 0;
-  const int got = std::sscanf(text.c_str(), "g3.r%d.mb%d.kg%d.ts%d.tr%d.nt%d.pf%d.s%d%c", &c.r, &c.mb, &c.kg, &c.ts,
-                              &c.tr, &c.nt, &c.pf, &c.split, &tail);
-  if (got != 8)
-    throw Error(fmt::format("LUT config '{}': expected g3.r<R>.mb<MB>.kg<KG>.ts<TS>.tr<TR>.nt<NT>.pf<PF>.s<S>", text));
+  const int got = std::sscanf(text.c_str(), "g%d.r%d.mb%d.kg%d.ts%d.tr%d.nt%d.pf%d.s%d%c", &c.g, &c.r, &c.mb, &c.kg,
+                              &c.ts, &c.tr, &c.nt, &c.pf, &c.split, &tail);
+  if (got != 9)
+    throw Error(
+        fmt::format("LUT config '{}': expected g<G>.r<R>.mb<MB>.kg<KG>.ts<TS>.tr<TR>.nt<NT>.pf<PF>.s<S>", text));
   if (std::string why = c.violation(); !why.empty())
     throw Error(fmt::format("LUT config '{}' for {}: {}", text, isa_name(isa), why));
   return c;

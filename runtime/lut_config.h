@@ -10,11 +10,12 @@
 
 namespace trine {
 
-// The LUT family's knobs (see templates/cpu/lut.h for what each one does). Only g = 3 exists.
-// NEON (neondot) kernels are 16 bytes wide, with 32 vector registers as on AVX-512.
+// The LUT family's knobs (see templates/cpu/lut.h for what each one does). NEON (neondot)
+// kernels are 16 bytes wide, with 32 vector registers as on AVX-512.
 struct LutConfig {
   Isa isa = Isa::avx2;
   int r = 32, mb = 1, kg = 64, ts = 0, tr = 0, nt = 1, pf = 0, split = 0;
+  int g = 3;  // weights per table index: 3 (with a sign bit) or 2
 
   std::string str() const;         // "g3.r64.mb1.kg84.ts0.tr0.nt1.pf0.s0"
   std::string symbol() const;      // extern "C" name of its instantiation

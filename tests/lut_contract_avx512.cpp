@@ -1,31 +1,13 @@
 // LUT kernels for AVX-512 BW, instantiated directly from the template.
 #include "templates/cpu/lut.h"
 
-#include <algorithm>
-#include <string>
-
 #include "runtime/host.h"
 #include "runtime/lut_config.h"
-#include "tests/kernel_contract.h"
+#include "tests/lut_contract.h"
 
 namespace {
 
-// All weights w and every activation qv over K (-128 is beyond what quantize_acts produces, but
-// within the kernel contract), the slack past the last row filled with garbage: each group's
-// entry is +-381 or +-384, 84 of them per int16 lane before the spill.
-trine::Problem saturated(int M, int K, int N, int8_t w, int8_t qv) {
-  trine::Problem p = trine::make_problem(trine::ProblemKind::saturate_pos, M, K, N, 1);
-  p.name = "saturated w=" + std::to_string(w) + " q=" + std::to_string(qv);
-  std::fill(p.W.w.begin(), p.W.w.end(), w);
-  const size_t rows_bytes = static_cast<size_t>(N) * p.acts.stride;
-  std::fill(p.acts.q.data() + rows_bytes, p.acts.q.data() + p.acts.q.size(), static_cast<int8_t>(0x5A));
-  for (int n = 0; n < N; ++n) {
-    std::fill(p.acts.q.data() + n * p.acts.stride, p.acts.q.data() + n * p.acts.stride + K, qv);
-    p.acts.qsum[n] = qv * K;
-  }
-  trine::reference_gemm(p.W, p.acts, p.y_ref.data(), M);
-  return p;
-}
+using trine::test::saturated;
 
 bool have_avx512bw() {
   const auto& h = trine::host_info();
@@ -37,19 +19,19 @@ bool have_avx512bw() {
 
 using trine::lut::Avx512;
 using trine::lut::Kernel;
-// Knobs: R, MB, KG, TS, TR, NT, PF, SPLIT.
+// Knobs: G, R, MB, KG, TS, TR, NT, PF, SPLIT.
 
 TEST(LutAvx512, DecodeShapes) {
   SKIP_WITHOUT_AVX512();
-  trine::test::expect_contract<Kernel<Avx512, 64, 1, 64, 0, 0, 1, 0, 0>>(640, 2560, 1);
-  trine::test::expect_contract<Kernel<Avx512, 128, 1, 84, 0, 0, 1, 512, 0>>(2560, 6912, 1);
-  trine::test::expect_contract<Kernel<Avx512, 64, 2, 32, 0, 0, 1, 2048, 2>>(2560, 2560, 1);
+  trine::test::expect_contract<Kernel<Avx512, 3, 64, 1, 64, 0, 0, 1, 0, 0>>(640, 2560, 1);
+  trine::test::expect_contract<Kernel<Avx512, 3, 128, 1, 84, 0, 0, 1, 512, 0>>(2560, 6912, 1);
+  trine::test::expect_contract<Kernel<Avx512, 3, 64, 2, 32, 0, 0, 1, 2048, 2>>(2560, 2560, 1);
 }
 
 TEST(LutAvx512, Tails) {
   SKIP_WITHOUT_AVX512();
-  using K64 = Kernel<Avx512, 64, 2, 16, 32, 0, 1, 0, 1>;
-  using K128 = Kernel<Avx512, 128, 1, 16, 0, 0, 1, 0, 0>;
+  using K64 = Kernel<Avx512, 3, 64, 2, 16, 32, 0, 1, 0, 1>;
+  using K128 = Kernel<Avx512, 3, 128, 1, 16, 0, 0, 1, 0, 0>;
   for (auto [M, K] : {std::pair{77, 1000}, {333, 999}, {64, 513}, {5, 7}, {1, 1}, {70, 1}, {70, 2}, {70, 4}}) {
     trine::test::expect_contract<K64>(M, K, 1);
     trine::test::expect_contract<K128>(M, K, 1);
@@ -58,18 +40,18 @@ TEST(LutAvx512, Tails) {
 
 TEST(LutAvx512, EveryKnob) {
   SKIP_WITHOUT_AVX512();
-  trine::test::expect_contract<Kernel<Avx512, 64, 4, 48, 96, 0, 1, 0, 0>>(300, 1500, 1);   // segments
-  trine::test::expect_contract<Kernel<Avx512, 128, 2, 80, 160, 1, 1, 256, 1>>(700, 2000, 1);  // row chunks
-  trine::test::expect_contract<Kernel<Avx512, 64, 3, 64, 0, 2, 1, 1024, 2>>(900, 777, 1);
-  trine::test::expect_contract<Kernel<Avx512, 128, 2, 64, 0, 0, 1, 0, 2>>(1000, 3001, 2);
+  trine::test::expect_contract<Kernel<Avx512, 3, 64, 4, 48, 96, 0, 1, 0, 0>>(300, 1500, 1);   // segments
+  trine::test::expect_contract<Kernel<Avx512, 3, 128, 2, 80, 160, 1, 1, 256, 1>>(700, 2000, 1);  // row chunks
+  trine::test::expect_contract<Kernel<Avx512, 3, 64, 3, 64, 0, 2, 1, 1024, 2>>(900, 777, 1);
+  trine::test::expect_contract<Kernel<Avx512, 3, 128, 2, 64, 0, 0, 1, 0, 2>>(1000, 3001, 2);
 }
 
 TEST(LutAvx512, Prefill) {
   SKIP_WITHOUT_AVX512();
-  trine::test::expect_contract<Kernel<Avx512, 64, 1, 64, 0, 0, 4, 0, 0>>(160, 512, 13);
-  trine::test::expect_contract<Kernel<Avx512, 64, 2, 32, 256, 2, 3, 0, 1>>(200, 2600, 17);
-  trine::test::expect_contract<Kernel<Avx512, 128, 1, 84, 0, 0, 8, 0, 0>>(130, 1300, 9);
-  trine::test::expect_contract<Kernel<Avx512, 64, 2, 64, 128, 1, 2, 0, 2>>(333, 999, 5);
+  trine::test::expect_contract<Kernel<Avx512, 3, 64, 1, 64, 0, 0, 4, 0, 0>>(160, 512, 13);
+  trine::test::expect_contract<Kernel<Avx512, 3, 64, 2, 32, 256, 2, 3, 0, 1>>(200, 2600, 17);
+  trine::test::expect_contract<Kernel<Avx512, 3, 128, 1, 84, 0, 0, 8, 0, 0>>(130, 1300, 9);
+  trine::test::expect_contract<Kernel<Avx512, 3, 64, 2, 64, 128, 1, 2, 0, 2>>(333, 999, 5);
 }
 
 TEST(LutAvx512, SaturationExact) {
@@ -77,14 +59,19 @@ TEST(LutAvx512, SaturationExact) {
   for (int8_t w : {1, -1})
     for (int8_t qv : {127, -127, -128}) {
       const trine::Problem p = saturated(64, 6912, 2, w, qv);
-      trine::test::expect_matches_reference<Kernel<Avx512, 64, 1, 84, 0, 0, 1, 0, 0>>(p, 1);
-      trine::test::expect_matches_reference<Kernel<Avx512, 128, 2, 84, 0, 0, 2, 0, 1>>(p, 3);
-      trine::test::expect_matches_reference<Kernel<Avx512, 64, 1, 84, 168, 0, 1, 0, 2>>(p, 2);
+      trine::test::expect_matches_reference<Kernel<Avx512, 3, 64, 1, 84, 0, 0, 1, 0, 0>>(p, 1);
+      trine::test::expect_matches_reference<Kernel<Avx512, 3, 128, 2, 84, 0, 0, 2, 0, 1>>(p, 3);
+      trine::test::expect_matches_reference<Kernel<Avx512, 3, 64, 1, 84, 168, 0, 1, 0, 2>>(p, 2);
     }
   for (auto kind : {trine::ProblemKind::saturate_pos, trine::ProblemKind::saturate_neg}) {
     const trine::Problem p = trine::make_problem(kind, 64, 6912, 1, 3);
-    trine::test::expect_matches_reference<Kernel<Avx512, 128, 1, 84, 0, 0, 1, 0, 0>>(p, 2);
+    trine::test::expect_matches_reference<Kernel<Avx512, 3, 128, 1, 84, 0, 0, 1, 0, 0>>(p, 2);
   }
+}
+
+TEST(LutAvx512, PairsOfWeights) {
+  SKIP_WITHOUT_AVX512();
+  trine::test::expect_pairs_contract<Avx512>();
 }
 
 }  // namespace

@@ -25,6 +25,12 @@ TEST(LutConfig, StrParseRoundTrip) {
   EXPECT_EQ("lut/g3/vb64/r128", c.layout_key());
   EXPECT_EQ(64, c.layout().vb);
   EXPECT_EQ(128, c.layout().r);
+  EXPECT_EQ(3, c.layout().g);
+  const LutConfig p{Isa::avx2, 64, 1, 124, 0, 0, 1, 512, 2, 2};
+  EXPECT_EQ("g2.r64.mb1.kg124.ts0.tr0.nt1.pf512.s2", p.str());
+  EXPECT_EQ(p, LutConfig::parse(Isa::avx2, p.str()));
+  EXPECT_EQ("lut/g2/vb32/r64", p.layout_key());
+  EXPECT_EQ(2, p.layout().g);
 }
 
 TEST(LutConfig, DefaultsAreLegal) {
@@ -49,7 +55,10 @@ void expect_rejected(Isa isa, const std::string& text, const std::string& why) {
 }
 
 TEST(LutConfig, BadConfigsRejected) {
-  expect_rejected(Isa::avx2, "r32.mb1", "expected g3.r<R>");
+  expect_rejected(Isa::avx2, "r32.mb1", "expected g<G>.r<R>");
+  expect_rejected(Isa::avx2, "g4.r32.mb1.kg84.ts0.tr0.nt1.pf0.s0", "g=4 is not 2 or 3");
+  expect_rejected(Isa::avx2, "g2.r32.mb1.kg128.ts0.tr0.nt1.pf0.s0", "4..124 (124 groups * 256 fit an int16)");
+  EXPECT_EQ(LutConfig::parse(Isa::avx2, "g2.r32.mb1.kg124.ts0.tr0.nt1.pf0.s0").kg, 124);
   expect_rejected(Isa::avx2, "g3.r32.mb1.kg84.ts0.tr0.nt1.pf0.s0x", "expected");
   expect_rejected(Isa::avx2, "g3.r64.mb1.kg84.ts0.tr0.nt1.pf0.s0.d1", "expected");
   expect_rejected(Isa::avx2, "g3.r48.mb1.kg84.ts0.tr0.nt1.pf0.s0", "r=48 must be 32 or 64");

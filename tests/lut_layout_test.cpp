@@ -9,8 +9,9 @@
 
 namespace {
 
-using trine::lut::digit;
 using trine::lut::encode;
+using trine::lut::encode2;
+constexpr auto digit = trine::lut::digit<3>;
 using trine::lut::Layout;
 
 TEST(LutLayout, EncodesAll27Triples) {
@@ -48,11 +49,19 @@ TEST(LutLayout, Sizes) {
   EXPECT_FALSE((Layout{16, 64}.valid()));
   EXPECT_FALSE((Layout{8, 8}.valid()));
   // K = 2560: 854 groups, padded to 854; 40 bytes per 2 groups of 32 rows = 5 bits per 3 weights.
-  EXPECT_EQ(854, Layout::padded_groups(2560));
+  EXPECT_EQ(854, a.padded_groups(2560));
   EXPECT_EQ(427 * 40, a.block_bytes(2560));
   EXPECT_EQ(20 * 427 * 40, a.packed_bytes(640, 2560));
   EXPECT_EQ(854 * 80, b.block_bytes(2560));
-  EXPECT_EQ(2, Layout::padded_groups(1));
+  EXPECT_EQ(2, a.padded_groups(1));
+  // Pairs: 1280 groups of 2, 32 index bytes per 2 groups of 32 rows, no sign bytes = 2 bits.
+  const Layout p{32, 32, 2};
+  EXPECT_TRUE(p.valid());
+  EXPECT_FALSE((Layout{32, 32, 4}.valid()));
+  EXPECT_EQ(1280, p.padded_groups(2560));
+  EXPECT_EQ(32, p.unit_bytes());
+  EXPECT_EQ(640 * 32, p.block_bytes(2560));
+  EXPECT_EQ(2, p.padded_groups(3));
   EXPECT_EQ(1, a.units(1));
   EXPECT_EQ(2, b.units(4));
 }
@@ -105,6 +114,39 @@ TEST(LutLayout, PacksSmallMatrixRowPaired) {
   std::vector<uint8_t> want(160, 0);
   want[0] = 0x63;       // row 0 low nibble, row 64 (row 0 of sub 1) high nibble
   want[64 + 8] = 0x01;  // sub 1 signs: row 64 is bit 0
+  EXPECT_EQ(want, out);
+}
+
+// Pairs: index 3*w0 + w1 + 4 covers all nine pairs, and the table entry of each index weighs
+// the two activations by exactly those weights; 9-15 are unused.
+TEST(LutLayout, EncodesAll9Pairs) {
+  std::set<int> seen;
+  for (int w0 = -1; w0 <= 1; ++w0)
+    for (int w1 = -1; w1 <= 1; ++w1) {
+      const uint8_t c = encode2(w0, w1);
+      EXPECT_LE(c, 8);
+      EXPECT_EQ(w0, trine::lut::digit<2>(c, 0));
+      EXPECT_EQ(w1, trine::lut::digit<2>(c, 1));
+      EXPECT_EQ(0, trine::lut::digit<2>(c, 2));
+      seen.insert(c);
+    }
+  EXPECT_EQ(9u, seen.size());
+  EXPECT_EQ(4, encode2(0, 0));  // padding
+  for (int i = 9; i < 16; ++i)
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(0, trine::lut::digit<2>(i, c)) << i;
+}
+
+// Pairs, R = vb: indices only (no sign bytes); a K tail pads with index 4, as do padded rows.
+TEST(LutLayout, PacksSmallMatrixOfPairs) {
+  const Layout l{32, 32, 2};
+  const std::vector<int8_t> W = {1, -1, 0, 1, -1,   // row 0: pairs (1,-1)=6, (0,1)=5, (-1,pad)=1, pad 4
+                                 0, 0, -1, -1, 1};  // row 1: 4, 0, (1,pad)=7, pad 4
+  std::vector<uint8_t> out(l.packed_bytes(2, 5), 0xEE);
+  ASSERT_EQ(64u, out.size());  // 4 padded groups = 2 units of 32 bytes
+  trine::lut::pack(W.data(), 2, 5, l, out.data());
+  std::vector<uint8_t> want(64, 0x44);  // padded rows: index 4 in both nibbles
+  want[0] = 0x56, want[1] = 0x04;        // unit 0: groups 0 (low nibble) and 1 (high)
+  want[32] = 0x41, want[33] = 0x47;      // unit 1: groups 2 and 3 (padding)
   EXPECT_EQ(want, out);
 }
 

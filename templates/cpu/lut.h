@@ -1,16 +1,20 @@
-// LUT family kernels: per call and token, every worker builds for each group j of three
-// activations the 16-entry table T_j[i] = sum of the weights whose balanced-ternary value is +i
-// times the activations (exact, |T| <= 384), stored as a low-byte and a high-byte plane of 16
-// bytes. A weight group is then one 4-bit index and a sign bit (lut_layout.h): pshufb looks up
-// vb rows at once, unpacking the two planes gives exact int16, the sign is applied per row, and
-// int16 sums spill to int32 before they could overflow. One template over the tuning knobs; the
-// ISA is a traits class, defined only where the translation unit's target supports it.
+// LUT family kernels: per call and token, every worker builds for each group j of G activations
+// the 16-entry table T_j[i] = the dot product of the activations with the G weights that index i
+// stands for (exact: |T| <= 128 * G), stored as a low-byte and a high-byte
+// plane of 16 bytes. A weight group is one 4-bit index, plus a sign bit for G = 3, whose index
+// covers the magnitudes only (lut_layout.h): pshufb looks up vb rows at once, unpacking the two
+// planes gives exact int16, the sign (G = 3) is applied per row, and int16 sums spill to int32
+// before they could overflow. One template over the tuning knobs; the ISA is a traits class,
+// defined only where the translation unit's target supports it.
 //
 // Knobs (all compile-time):
+//   G      weights per group: 3 (1.67 bits per weight, signs applied per row) or 2 (2 bits per
+//          weight, signed tables and no signs)
 //   R      rows per block: vb (index nibbles pair two groups) or 2vb (they pair two row halves,
 //          so each table broadcast serves twice the rows); see lut_layout.h
 //   MB     row blocks processed together: each table broadcast used by MB blocks
-//   KG     groups per K tile: the int16 accumulation depth (<= 84: 84 * 384 < 32768)
+//   KG     groups per K tile: the int16 accumulation depth (G = 3: <= 84, as 84 * 384 < 32768;
+//          G = 2: <= 124, as 124 * 256 < 32768)
 //   TS     table segment in groups (0 = as large as the stack budget allows): tables for one
 //          segment are built, then consumed; smaller segments stay in L1, at the price of int32
 //          partial sums kept in y between segments
@@ -46,12 +50,16 @@
 
 namespace trine::lut {
 
-// Balanced-ternary digit c (0: weight of 9, 1: of 3, 2: of 1) of table index i; 14, 15 unused.
+// The weight in position c of the group that table index i stands for: for G = 3 the
+// balanced-ternary digit c (0: weight of 9, 1: of 3, 2: of 1) of i, with 14 and 15 unused; for
+// G = 2 digit c of i - 4 (c = 2 is always 0), with 9-15 unused.
+template <int G>
 constexpr int digit(int i, int c) {
-  if (i > 13) return 0;
-  int d[3] = {0, 0, 0}, v = i;
-  for (int p = 2; p >= 0; --p) {
-    const int r = v % 3;
+  if (i > (G == 3 ? 13 : 8)) return 0;
+  if (G == 2 && c == 2) return 0;
+  int d[3] = {0, 0, 0}, v = G == 3 ? i : i - 4;
+  for (int p = G - 1; p >= 0; --p) {
+    const int r = (v % 3 + 3) % 3;  // v < 0 for pairs
     d[p] = r == 2 ? -1 : r;
     v = (v - d[p]) / 3;
   }
@@ -59,8 +67,9 @@ constexpr int digit(int i, int c) {
 }
 
 // Byte-shuffle controls for the table build, for a vector of VB bytes. The build works on one
-// group per 128-bit lane, on the int16 slots s = [a0 a1 a2 0 -a0 -a1 -a2 0] of its activations.
-template <int VB>
+// group per 128-bit lane, on the int16 slots s = [a0 a1 a2 0 -a0 -a1 -a2 0] of its activations
+// (a2 = 0 for groups of two).
+template <int VB, int G>
 struct BuildControls {
   alignas(64) int8_t spread[VB];   // a0 a1 a2 of lane L's group into the high bytes of slots 0-2, 4-6
   alignas(64) int8_t pick[2][3][VB];  // half h (entries 8h..8h+7), digit c: the slot holding d*a_c
@@ -69,11 +78,11 @@ struct BuildControls {
     for (int b = 0; b < VB; ++b) {
       const int lane = b / 16, o = b % 16, e = o / 2;
       int src = -128;
-      if (o % 2 == 1 && e % 4 != 3) src = 3 * lane + e % 4;
+      if (o % 2 == 1 && e % 4 < G) src = G * lane + e % 4;
       spread[b] = static_cast<int8_t>(src);
       for (int h = 0; h < 2; ++h)
         for (int c = 0; c < 3; ++c) {
-          const int d = digit(8 * h + e, c);
+          const int d = digit<G>(8 * h + e, c);
           const int slot = d > 0 ? c : d < 0 ? 4 + c : 3;
           pick[h][c][b] = static_cast<int8_t>(2 * slot + o % 2);
         }
@@ -89,7 +98,8 @@ struct Avx2 {
   static constexpr int VB = 32;
   static constexpr int P = VB / 16;  // groups per table build step (one per 128-bit lane)
   static constexpr const char* name = "avx2";
-  static constexpr BuildControls<VB> kCtl{};
+  template <int G>
+  static constexpr BuildControls<VB, G> kCtl{};
   static TRINE_LUT_INLINE V zero() { return _mm256_setzero_si256(); }
   static TRINE_LUT_INLINE V load(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
   static TRINE_LUT_INLINE V table(const uint8_t* p) {
@@ -116,6 +126,7 @@ struct Avx2 {
   static TRINE_LUT_INLINE V add_signed(V acc, V v, const Signs& s, int half) {
     return _mm256_add_epi16(acc, _mm256_sign_epi16(v, s.half[half]));
   }
+  static TRINE_LUT_INLINE V add16(V acc, V v) { return _mm256_add_epi16(acc, v); }
   // dst[0, VB/2) += the int16 lanes of v, sign extended.
   static TRINE_LUT_INLINE void widen_add(int32_t* dst, V v) {
     __m256i* d = reinterpret_cast<__m256i*>(dst);
@@ -125,16 +136,17 @@ struct Avx2 {
     _mm256_storeu_si256(d + 1, _mm256_add_epi32(_mm256_loadu_si256(d + 1), hi));
   }
   // Tables of P groups whose activations start at q: out = [P low planes][P high planes].
+  template <int G>
   static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
+    constexpr const BuildControls<VB, G>& c = kCtl<G>;
     const V x = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
-    const V u = _mm256_srai_epi16(_mm256_shuffle_epi8(x, load(kCtl.spread)), 8);
+    const V u = _mm256_srai_epi16(_mm256_shuffle_epi8(x, load(c.spread)), 8);
     const V s = _mm256_sign_epi16(u, _mm256_setr_epi16(1, 1, 1, 1, -1, -1, -1, -1, 1, 1, 1, 1, -1, -1, -1, -1));
     V half[2];
     for (int h = 0; h < 2; ++h) {
-      const V t = _mm256_add_epi16(_mm256_add_epi16(_mm256_shuffle_epi8(s, load(kCtl.pick[h][0])),
-                                                    _mm256_shuffle_epi8(s, load(kCtl.pick[h][1]))),
-                                   _mm256_shuffle_epi8(s, load(kCtl.pick[h][2])));
-      half[h] = _mm256_shuffle_epi8(t, load(kCtl.planes));
+      V t = _mm256_add_epi16(_mm256_shuffle_epi8(s, load(c.pick[h][0])), _mm256_shuffle_epi8(s, load(c.pick[h][1])));
+      if constexpr (G == 3) t = _mm256_add_epi16(t, _mm256_shuffle_epi8(s, load(c.pick[h][2])));
+      half[h] = _mm256_shuffle_epi8(t, load(c.planes));
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_unpacklo_epi64(half[0], half[1]));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + VB), _mm256_unpackhi_epi64(half[0], half[1]));
@@ -148,7 +160,8 @@ struct Avx512 {
   static constexpr int VB = 64;
   static constexpr int P = VB / 16;
   static constexpr const char* name = "avx512";
-  static constexpr BuildControls<VB> kCtl{};
+  template <int G>
+  static constexpr BuildControls<VB, G> kCtl{};
   static TRINE_LUT_INLINE V zero() { return _mm512_setzero_si512(); }
   static TRINE_LUT_INLINE V load(const void* p) { return _mm512_loadu_si512(p); }
   static TRINE_LUT_INLINE V table(const uint8_t* p) {
@@ -173,22 +186,24 @@ struct Avx512 {
   static TRINE_LUT_INLINE V add_signed(V acc, V v, const Signs& s, int half) {
     return _mm512_add_epi16(acc, _mm512_mask_sub_epi16(v, s.half[half], _mm512_setzero_si512(), v));
   }
+  static TRINE_LUT_INLINE V add16(V acc, V v) { return _mm512_add_epi16(acc, v); }
   static TRINE_LUT_INLINE void widen_add(int32_t* dst, V v) {
     const V lo = _mm512_cvtepi16_epi32(_mm512_castsi512_si256(v));
     const V hi = _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(v, 1));
     _mm512_storeu_si512(dst, _mm512_add_epi32(_mm512_loadu_si512(dst), lo));
     _mm512_storeu_si512(dst + 16, _mm512_add_epi32(_mm512_loadu_si512(dst + 16), hi));
   }
+  template <int G>
   static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
+    constexpr const BuildControls<VB, G>& c = kCtl<G>;
     const V x = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
-    const V u = _mm512_srai_epi16(_mm512_shuffle_epi8(x, load(kCtl.spread)), 8);
+    const V u = _mm512_srai_epi16(_mm512_shuffle_epi8(x, load(c.spread)), 8);
     const V s = _mm512_mask_sub_epi16(u, 0xF0F0F0F0u, _mm512_setzero_si512(), u);
     V half[2];
     for (int h = 0; h < 2; ++h) {
-      const V t = _mm512_add_epi16(_mm512_add_epi16(_mm512_shuffle_epi8(s, load(kCtl.pick[h][0])),
-                                                    _mm512_shuffle_epi8(s, load(kCtl.pick[h][1]))),
-                                   _mm512_shuffle_epi8(s, load(kCtl.pick[h][2])));
-      half[h] = _mm512_shuffle_epi8(t, load(kCtl.planes));
+      V t = _mm512_add_epi16(_mm512_shuffle_epi8(s, load(c.pick[h][0])), _mm512_shuffle_epi8(s, load(c.pick[h][1])));
+      if constexpr (G == 3) t = _mm512_add_epi16(t, _mm512_shuffle_epi8(s, load(c.pick[h][2])));
+      half[h] = _mm512_shuffle_epi8(t, load(c.planes));
     }
     _mm512_storeu_si512(out, _mm512_unpacklo_epi64(half[0], half[1]));
     _mm512_storeu_si512(out + VB, _mm512_unpackhi_epi64(half[0], half[1]));
@@ -198,12 +213,13 @@ struct Avx512 {
 #endif  // x86
 
 #if defined(__aarch64__) && defined(__ARM_NEON)
-// The balanced-ternary digit c of table entries 0-7 (half 0) and 8-15 (half 1), as int16 lanes.
+// digit<G>(e, c) of table entries 0-7 (half 0) and 8-15 (half 1), as int16 lanes.
+template <int G>
 struct Digits {
   alignas(16) int16_t d[3][2][8];
   constexpr Digits() : d() {
     for (int c = 0; c < 3; ++c)
-      for (int e = 0; e < 16; ++e) d[c][e / 8][e % 8] = static_cast<int16_t>(digit(e, c));
+      for (int e = 0; e < 16; ++e) d[c][e / 8][e % 8] = static_cast<int16_t>(digit<G>(e, c));
   }
 };
 
@@ -214,7 +230,8 @@ struct Neon {
   static constexpr int VB = 16;
   static constexpr int P = 2;
   static constexpr const char* name = "neon";
-  static constexpr Digits kDigits{};
+  template <int G>
+  static constexpr Digits<G> kDigits{};
   static TRINE_LUT_INLINE int16x8_t s16(V v) { return vreinterpretq_s16_u8(v); }
   static TRINE_LUT_INLINE V u8(int16x8_t v) { return vreinterpretq_u8_s16(v); }
   static TRINE_LUT_INLINE V zero() { return vdupq_n_u8(0); }
@@ -243,19 +260,22 @@ struct Neon {
     const int16x8_t m = s.half[half];
     return u8(vaddq_s16(s16(acc), vsubq_s16(veorq_s16(s16(v), m), m)));
   }
+  static TRINE_LUT_INLINE V add16(V acc, V v) { return u8(vaddq_s16(s16(acc), s16(v))); }
   static TRINE_LUT_INLINE void widen_add(int32_t* dst, V v) {
     const int16x8_t x = s16(v);
     vst1q_s32(dst, vaddw_s16(vld1q_s32(dst), vget_low_s16(x)));
     vst1q_s32(dst + 4, vaddw_high_s16(vld1q_s32(dst + 4), x));
   }
   // T[e] = sum over c of digit(e, c) * a_c as int16, then split into its low and high byte planes.
+  template <int G>
   static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
+    constexpr const Digits<G>& dg = kDigits<G>;
     for (int j = 0; j < P; ++j) {
       int16x8_t t[2];
       for (int h = 0; h < 2; ++h) {
-        t[h] = vmulq_n_s16(vld1q_s16(kDigits.d[0][h]), q[3 * j]);
-        t[h] = vmlaq_n_s16(t[h], vld1q_s16(kDigits.d[1][h]), q[3 * j + 1]);
-        t[h] = vmlaq_n_s16(t[h], vld1q_s16(kDigits.d[2][h]), q[3 * j + 2]);
+        t[h] = vmulq_n_s16(vld1q_s16(dg.d[0][h]), q[G * j]);
+        t[h] = vmlaq_n_s16(t[h], vld1q_s16(dg.d[1][h]), q[G * j + 1]);
+        if constexpr (G == 3) t[h] = vmlaq_n_s16(t[h], vld1q_s16(dg.d[2][h]), q[G * j + 2]);
       }
       vst1q_u8(out + 16 * j, vuzp1q_u8(u8(t[0]), u8(t[1])));
       vst1q_u8(out + 16 * (P + j), vuzp2q_u8(u8(t[0]), u8(t[1])));
@@ -302,19 +322,20 @@ struct Rows {
   }
 };
 
-template <class I, int R, int MB, int KG, int TS, int TR, int NT, int PF, int SPLIT>
+template <class I, int G, int R, int MB, int KG, int TS, int TR, int NT, int PF, int SPLIT>
 struct Kernel {
   using V = typename I::V;
   static constexpr int VB = I::VB;
-  static constexpr Layout kLayout{VB, R};
+  static constexpr Layout kLayout{VB, R, G};
+  static constexpr int kMaxKG = G == 3 ? 84 : 124;  // |T| <= 128 * G: kMaxKG * |T| < 32768
   static constexpr int GPU = kLayout.groups_per_unit();
   static constexpr int UB = kLayout.unit_bytes();
   static constexpr int ACC = 2 * (R / VB);  // int16 vectors per block and token
   static constexpr int kTableBudget = 256 * 1024;  // stack bytes for the tables of NT tokens
   static constexpr int SEG = TS > 0 ? TS : kTableBudget / (32 * NT) / KG * KG;
-  static_assert(kLayout.valid(), "R must be vb or 2 * vb");
+  static_assert(kLayout.valid(), "R must be vb or 2 * vb, G 2 or 3");
   static_assert(MB >= 1 && NT >= 1 && TR >= 0, "tile sizes must be positive");
-  static_assert(KG >= 4 && KG % 4 == 0 && KG <= 84, "KG: a multiple of 4, at most 84 (int16 sums)");
+  static_assert(KG >= 4 && KG % 4 == 0 && KG <= kMaxKG, "KG: a multiple of 4 the int16 sums cannot overflow in");
   static_assert(SEG >= KG && SEG % KG == 0 && 32 * NT * SEG <= kTableBudget, "TS: a multiple of KG within budget");
 
   struct Ctx {
@@ -326,9 +347,9 @@ struct Kernel {
   template <int NTX>
   static void build(const trine_gemm_args* a, int t0, int64_t g0, int64_t g1, uint8_t* tab) {
     for (int t = 0; t < NTX; ++t) {
-      const int8_t* q = a->q + (t0 + t) * a->q_stride + 3 * g0;
+      const int8_t* q = a->q + (t0 + t) * a->q_stride + G * g0;
       uint8_t* out = tab + static_cast<int64_t>(t) * SEG * 32;
-      for (int64_t j = 0; j < g1 - g0; j += I::P) I::build(q + 3 * j, out + j * 32);
+      for (int64_t j = 0; j < g1 - g0; j += I::P) I::template build<G>(q + G * j, out + j * 32);
     }
   }
 
@@ -345,8 +366,10 @@ struct Kernel {
       const V x = I::load(p);
       idx[mb][0] = I::nib_lo(x);
       idx[mb][1] = I::nib_hi(x);
-      sg[mb][0] = I::signs(p + VB);
-      sg[mb][1] = I::signs(p + VB + VB / 8);
+      if constexpr (G == 3) {
+        sg[mb][0] = I::signs(p + VB);
+        sg[mb][1] = I::signs(p + VB + VB / 8);
+      }
     }
     TRINE_LUT_UNROLL for (int t = 0; t < NTX; ++t) {
       const uint8_t* tt = ts + static_cast<int64_t>(t) * SEG * 32;
@@ -357,8 +380,11 @@ struct Kernel {
         const int a0 = GPU == 2 ? 0 : 2 * h;
         TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb) {
           const V l = I::lookup(tl, idx[mb][h]), hv = I::lookup(th, idx[mb][h]);
-          acc[t][mb][a0] = I::add_signed(acc[t][mb][a0], I::unpack(l, hv, 0), sg[mb][h], 0);
-          acc[t][mb][a0 + 1] = I::add_signed(acc[t][mb][a0 + 1], I::unpack(l, hv, 1), sg[mb][h], 1);
+          TRINE_LUT_UNROLL for (int half = 0; half < 2; ++half) {
+            V& sum = acc[t][mb][a0 + half];
+            if constexpr (G == 3) sum = I::add_signed(sum, I::unpack(l, hv, half), sg[mb][h], half);
+            else sum = I::add16(sum, I::unpack(l, hv, half));
+          }
         }
       }
     }
@@ -446,7 +472,7 @@ struct Kernel {
   }
 
   static void run(const trine_gemm_args* a, int32_t tid, int32_t nthreads) {
-    const Ctx x{a, kLayout.block_bytes(a->K), Layout::padded_groups(a->K)};
+    const Ctx x{a, kLayout.block_bytes(a->K), kLayout.padded_groups(a->K)};
     const Rows<MB, SPLIT> rows(static_cast<int>(kLayout.blocks(a->M)), tid, nthreads);
     if (rows.count == 0) return;
     alignas(64) uint8_t tab[32 * NT * SEG];

@@ -1,10 +1,14 @@
-// LUT family weight layout: three consecutive weights of a row (k = 3j, 3j+1, 3j+2) form group j,
-// encoded as v = 9*w0 + 3*w1 + w2 in [-13, 13]: a 4-bit index |v| and a sign bit v < 0, so 5 bits
-// per 3 weights. Index 0 means three zero weights, so padded groups add nothing.
+// LUT family weight layout: g consecutive weights of a row form a group, one table index.
+//   g = 3: weights k = 3j, 3j+1, 3j+2 are encoded as v = 9*w0 + 3*w1 + w2 in [-13, 13]: a 4-bit
+//          index |v| and a sign bit v < 0, so 5 bits per 3 weights (1.67 bits per weight). Index 0
+//          means three zero weights.
+//   g = 2: weights k = 2j, 2j+1 as the 4-bit index 3*w0 + w1 + 4 in [0, 8], no sign bit: the table
+//          holds the negative sums too. 2 bits per weight, and no sign to apply. Index 4 means two
+//          zero weights; padding uses it.
 //
 // Rows are grouped into blocks of R rows. A "sub-block" is vb rows of one group: one vector of
 // vb index nibbles, looked up with one pshufb per table plane. A stored unit is
-//   [vb index bytes][vb sign bits of sub 0][vb sign bits of sub 1]
+//   [vb index bytes][vb sign bits of sub 0][vb sign bits of sub 1]   (g = 2: the index bytes only)
 // where each index byte holds sub 0 in its low nibble and sub 1 in its high nibble:
 //   R = vb:   sub h is group 2u + h of the block's vb rows (nibbles pair consecutive groups)
 //   R = 2vb:  sub h is rows [h*vb, (h+1)*vb) of group u (nibbles pair two row halves, so one
@@ -25,21 +29,27 @@
 
 namespace trine::lut {
 
-// Index (low 4 bits) and sign (bit 4) of the weights (w0, w1, w2) of one group.
+// Index (low 4 bits) and sign (bit 4) of the weights (w0, w1, w2) of one group of three.
 constexpr uint8_t encode(int w0, int w1, int w2) {
   const int v = 9 * w0 + 3 * w1 + w2;
   return static_cast<uint8_t>(v < 0 ? (-v) | 16 : v);
 }
 
+// Index of the weights (w0, w1) of one group of two.
+constexpr uint8_t encode2(int w0, int w1) { return static_cast<uint8_t>(3 * w0 + w1 + 4); }
+
 struct Layout {
-  int vb;  // vector bytes: 16 (NEON), 32 (AVX2) or 64 (AVX-512)
-  int r;   // rows per block: vb or 2 * vb
-  constexpr bool valid() const { return (vb == 16 || vb == 32 || vb == 64) && (r == vb || r == 2 * vb); }
+  int vb;     // vector bytes: 16 (NEON), 32 (AVX2) or 64 (AVX-512)
+  int r;      // rows per block: vb or 2 * vb
+  int g = 3;  // weights per group: 3 (index and sign) or 2 (signed index)
+  constexpr bool valid() const {
+    return (vb == 16 || vb == 32 || vb == 64) && (r == vb || r == 2 * vb) && (g == 2 || g == 3);
+  }
   constexpr int groups_per_unit() const { return r == vb ? 2 : 1; }
-  constexpr int sign_bytes() const { return vb / 8; }
+  constexpr int sign_bytes() const { return g == 3 ? vb / 8 : 0; }
   constexpr int unit_bytes() const { return vb + 2 * sign_bytes(); }
-  static constexpr int64_t groups(int K) { return (static_cast<int64_t>(K) + 2) / 3; }
-  static constexpr int64_t padded_groups(int K) { return (groups(K) + 1) / 2 * 2; }
+  constexpr int64_t groups(int K) const { return (static_cast<int64_t>(K) + g - 1) / g; }
+  constexpr int64_t padded_groups(int K) const { return (groups(K) + 1) / 2 * 2; }
   constexpr int64_t units(int K) const { return padded_groups(K) / groups_per_unit(); }
   constexpr int64_t blocks(int M) const { return (M + r - 1) / r; }
   constexpr int64_t block_bytes(int K) const { return units(K) * unit_bytes(); }
@@ -60,10 +70,25 @@ struct Layout {
   }
 };
 
+// Codes of one row's groups: c[j] for every padded group j (weights past K are zero).
+inline void encode_row(const int8_t* w, int K, Layout lay, uint8_t* c) {
+  const int64_t G = lay.padded_groups(K), full = K / lay.g;
+  for (int64_t j = 0; j < G; ++j) {
+    int d[3] = {0, 0, 0};
+    if (j < full) {
+      for (int t = 0; t < lay.g; ++t) d[t] = w[lay.g * j + t];
+    } else {
+      for (int t = 0; t < lay.g; ++t)
+        if (lay.g * j + t < K) d[t] = w[lay.g * j + t];
+    }
+    c[j] = lay.g == 3 ? encode(d[0], d[1], d[2]) : encode2(d[0], d[1]);
+  }
+}
+
 // W is [M][K] with values in {-1, 0, +1}; out must hold packed_bytes(M, K) bytes. A block's codes
 // are encoded row by row first (sequential reads of W), then scattered into units.
 inline void pack(const int8_t* W, int M, int K, Layout lay, uint8_t* out) {
-  const int64_t G = Layout::padded_groups(K), full = K / 3;
+  const int64_t G = lay.padded_groups(K);
   const int64_t units = lay.units(K), bb = lay.block_bytes(K);
   std::vector<uint8_t> codes(static_cast<size_t>(lay.r) * G);
   int pos[128], bit[128];
@@ -73,17 +98,10 @@ inline void pack(const int8_t* W, int M, int K, Layout lay, uint8_t* out) {
       uint8_t* c = codes.data() + static_cast<int64_t>(i) * G;
       const int64_t m = b * lay.r + i;
       if (m >= M) {
-        memset(c, 0, static_cast<size_t>(G));
+        memset(c, lay.g == 3 ? 0 : encode2(0, 0), static_cast<size_t>(G));
         continue;
       }
-      const int8_t* w = W + m * K;
-      for (int64_t j = 0; j < full; ++j) c[j] = encode(w[3 * j], w[3 * j + 1], w[3 * j + 2]);
-      for (int64_t j = full; j < G; ++j) {
-        int d[3] = {0, 0, 0};
-        for (int t = 0; t < 3; ++t)
-          if (3 * j + t < K) d[t] = w[3 * j + t];
-        c[j] = encode(d[0], d[1], d[2]);
-      }
+      encode_row(W + m * K, K, lay, c);
     }
     uint8_t* blk = out + b * bb;
     memset(blk, 0, static_cast<size_t>(bb));
@@ -96,7 +114,7 @@ inline void pack(const int8_t* W, int M, int K, Layout lay, uint8_t* out) {
         for (int i = 0; i < lay.vb; ++i) {
           const uint8_t c = codes[static_cast<size_t>(roff + i) * G + g];
           dst[pos[i]] |= static_cast<uint8_t>((c & 15) << (4 * h));
-          if (c & 16) sgn[bit[i] / 8] |= static_cast<uint8_t>(1 << (bit[i] % 8));
+          if (lay.g == 3 && (c & 16)) sgn[bit[i] / 8] |= static_cast<uint8_t>(1 << (bit[i] % 8));
         }
       }
     }

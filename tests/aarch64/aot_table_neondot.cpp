@@ -13,12 +13,12 @@ int main() {
   std::vector<Config> cfgs;
   for (int i = 0; i < trine_aot_kernel_count; ++i) {
     const trine_aot_kernel& k = trine_aot_kernels[i];
-    int r = 0;
+    int r = 0, g = 0;
     trine_neondot_check::Packer pack;
     if (strcmp(k.isa, "neondot") == 0 && strcmp(k.family, "mad") == 0 && sscanf(k.config, "r%d.", &r) == 1)
       pack = trine_neondot_check::mad_packer(trine::mad::Layout{16, r});
-    else if (strcmp(k.isa, "neondot") == 0 && strcmp(k.family, "lut") == 0 && sscanf(k.config, "g3.r%d.", &r) == 1)
-      pack = trine_neondot_check::lut_packer(trine::lut::Layout{16, r});
+    else if (strcmp(k.isa, "neondot") == 0 && strcmp(k.family, "lut") == 0 && sscanf(k.config, "g%d.r%d.", &g, &r) == 2)
+      pack = trine_neondot_check::lut_packer(trine::lut::Layout{16, r, g});
     if (!pack) {
       fprintf(stderr, "FAIL: table entry %d (%s %s %s) is not a neondot MAD or LUT kernel\n", i, k.family, k.isa,
               k.config);

@@ -15,11 +15,11 @@ using trine_neondot_check::Config;
 
 std::vector<Config> configs() {
   std::vector<Config> out;
-#define TRINE_CONFIG(R, MB, KG, TS, TR, NT, PF, S)                                                   \
+#define TRINE_CONFIG(G, R, MB, KG, TS, TR, NT, PF, S)                                                \
   {                                                                                                  \
-    using Kern = trine::lut::Kernel<trine::lut::Neon, R, MB, KG, TS, TR, NT, PF, S>;                 \
+    using Kern = trine::lut::Kernel<trine::lut::Neon, G, R, MB, KG, TS, TR, NT, PF, S>;              \
     char name[64];                                                                                   \
-    snprintf(name, sizeof name, "lut g3.r%d.mb%d.kg%d.ts%d.tr%d.nt%d.pf%d.s%d", R, MB, KG, TS, TR, NT, PF, S); \
+    snprintf(name, sizeof name, "lut g%d.r%d.mb%d.kg%d.ts%d.tr%d.nt%d.pf%d.s%d", G, R, MB, KG, TS, TR, NT, PF, S); \
     out.push_back(Config{name, trine_neondot_check::lut_packer(Kern::kLayout), &Kern::run});          \
   }
   TRINE_LUT_NEON_CONFIGS(TRINE_CONFIG)
