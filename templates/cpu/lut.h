@@ -344,12 +344,22 @@ struct Kernel {
   };
 
   // Tables of tokens [t0, t0 + NTX) for groups [g0, g1) of the segment; token t's at tab + t*SEG*32.
+  // With a first work item (PF > 0, first segment), its first weight lines are prefetched while
+  // the tables are built, one line per build step round robin over its streams: the build is
+  // compute, so without this the memory system idles until the first lookup misses.
   template <int NTX>
-  static void build(const trine_gemm_args* a, int t0, int64_t g0, int64_t g1, uint8_t* tab) {
+  static void build(const trine_gemm_args* a, int t0, int64_t g0, int64_t g1, uint8_t* tab, const Work* first,
+                    int64_t block_bytes) {
     for (int t = 0; t < NTX; ++t) {
       const int8_t* q = a->q + (t0 + t) * a->q_stride + G * g0;
       uint8_t* out = tab + static_cast<int64_t>(t) * SEG * 32;
-      for (int64_t j = 0; j < g1 - g0; j += I::P) I::template build<G>(q + G * j, out + j * 32);
+      for (int64_t j = 0; j < g1 - g0; j += I::P) {
+        if (first && t == 0) {
+          const int64_t step = j / I::P, stream = step % first->n;
+          prefetch(a->w + (first->b0 + stream * first->bs) * block_bytes + step / first->n * 64);
+        }
+        I::template build<G>(q + G * j, out + j * 32);
+      }
     }
   }
 
@@ -466,7 +476,8 @@ struct Kernel {
   static void chunk(const Ctx& x, const Rows<MB, SPLIT>& rows, int c0, int c1, int t0, uint8_t* tab) {
     for (int64_t g0 = 0; g0 < x.groups; g0 += SEG) {
       const int64_t g1 = g0 + SEG < x.groups ? g0 + SEG : x.groups;
-      build<NTX>(x.a, t0, g0, g1, tab);
+      const Work first = rows.at(c0);
+      build<NTX>(x.a, t0, g0, g1, tab, PF > 0 && g0 == 0 ? &first : nullptr, x.block_bytes);
       for (int i = c0; i < c1; ++i) work<NTX>(x, rows.at(i), t0, g0, g1, tab);
     }
   }
