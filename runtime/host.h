@@ -15,8 +15,8 @@ struct CacheSizes {
 };
 
 struct HostInfo {
-  std::string vendor;      // "AuthenticAMD", "GenuineIntel"
-  std::string model_name;  // cpuid brand string, trimmed
+  std::string vendor;      // "AuthenticAMD", "GenuineIntel"; on aarch64 the designer ("ARM", "Apple")
+  std::string model_name;  // cpuid brand string, trimmed; on aarch64 designer, part and revision
   int family = 0, model = 0, stepping = 0;
   // Lower-case feature names, sorted: sse4_2 avx avx2 fma f16c bmi2 avx512f avx512bw avx512vl avx512dq
   // avx512vnni avx512bf16 avx512vbmi avx512ifma avxvnni ... (only those the OS also enabled via XCR0).

@@ -1,11 +1,11 @@
 // LUT family kernels: per call and token, every worker builds for each group j of G activations
 // the 16-entry table T_j[i] = the dot product of the activations with the G weights that index i
-// stands for (exact: |T| <= 128 * G), stored as a low-byte and a high-byte
-// plane of 16 bytes. A weight group is one 4-bit index, plus a sign bit for G = 3, whose index
-// covers the magnitudes only (lut_layout.h): pshufb looks up vb rows at once, unpacking the two
-// planes gives exact int16, the sign (G = 3) is applied per row, and int16 sums spill to int32
-// before they could overflow. One template over the tuning knobs; the ISA is a traits class,
-// defined only where the translation unit's target supports it.
+// stands for (exact: |T| <= 128 * G), stored as a low-byte and a high-byte plane of 16 bytes. A
+// weight group is one 4-bit index, plus a sign bit for G = 3, whose index covers the magnitudes
+// only (lut_layout.h): pshufb (NEON: tbl) looks up vb rows at once, unpacking the two planes gives
+// exact int16, the sign (G = 3) is applied per row, and int16 sums spill to int32 before they
+// could overflow. One template over the tuning knobs; the ISA is a traits class, defined only
+// where the translation unit's target supports it.
 //
 // Knobs (all compile-time):
 //   G      weights per group: 3 (1.67 bits per weight, signs applied per row) or 2 (2 bits per
