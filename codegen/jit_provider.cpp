@@ -1,9 +1,12 @@
 #include "codegen/jit_provider.h"
 
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "codegen/tuner.h"
 #include "jit/jit.h"
+#include "runtime/error.h"
 
 namespace trine::codegen {
 
@@ -14,6 +17,27 @@ constexpr int kPrefillTokens = 128;
 
 std::string describe(const KernelChoice& c, const std::string& note) {
   return fmt::format("{} {} {} ({})", c.family, isa_name(c.isa), c.config, note);
+}
+
+// The fastest fully timed prefill trial that reads the decode kernel's packed copy: the tuner
+// times every family's configs, so one of the owner's layout may have been measured even though
+// another layout won prefill.
+std::optional<Candidate> fastest_on_layout(const TuningDb* db, const TuneKey& key, const Candidate& owner) {
+  if (!db) return std::nullopt;
+  std::optional<Candidate> best;
+  double best_s = 0;
+  for (const Trial& t : db->trials(key)) {
+    if (t.status != "ok" || t.stats.n == 0 || (best && t.stats.median_s >= best_s)) continue;
+    try {
+      const Candidate c = family_by_name(t.family).candidate(owner.isa, t.config);
+      if (c.layout_key != owner.layout_key) continue;
+      best = c;
+      best_s = t.stats.median_s;
+    } catch (const Error&) {
+      // A family or config this build does not know (another version stored it): not usable.
+    }
+  }
+  return best;
 }
 
 }  // namespace
@@ -35,9 +59,15 @@ const JitKernelProvider::Choice& JitKernelProvider::choose(int M, int K, int thr
   const Candidate owner = fam.candidate(gemv.isa, gemv.config);
   const Candidate want = family_by_name(gemm.family).candidate(gemm.isa, gemm.config);
   if (want.layout_key != owner.layout_key) {
-    const Candidate fit = fam.default_for_layout(owner, Op::gemm);
-    gemm = KernelChoice{fit.family, fit.isa, fit.config, std::nullopt};
-    gemm_note = "default on the decode layout";
+    const TuneKey gemm_key = make_key(host_, compiler, Op::gemm, {M, K, kPrefillTokens, ""}, threads, owner.isa);
+    if (const std::optional<Candidate> timed = fastest_on_layout(db_, gemm_key, owner)) {
+      gemm = KernelChoice{timed->family, timed->isa, timed->config, std::nullopt};
+      gemm_note = "fastest tuned on the decode layout";
+    } else {
+      const Candidate fit = fam.default_for_layout(owner, Op::gemm);
+      gemm = KernelChoice{fit.family, fit.isa, fit.config, std::nullopt};
+      gemm_note = "default on the decode layout";
+    }
   }
   std::vector<Resolved> r = resolve_kernels({gemv, gemm}, compilers_);
   Choice c{r[0], r[1], describe(gemv, gemv.tuned() ? "tuned" : "default"), describe(gemm, gemm_note)};

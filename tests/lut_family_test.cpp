@@ -1,4 +1,5 @@
-// The LUT config text, its legality rules and (with the JIT) the family's search space.
+// The LUT config text, its legality rules and (with the JIT) the family's search space, and which
+// prefill kernel inference runs on a LUT decode winner's packed copy.
 #include <set>
 
 #include <gtest/gtest.h>
@@ -6,7 +7,22 @@
 #include "runtime/error.h"
 #include "runtime/lut_config.h"
 #ifdef TRINE_HAVE_JIT
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
 #include "codegen/family.h"
+#include "codegen/jit_provider.h"
+#include "codegen/tuner.h"
+#include "jit/jit.h"
+#include "runtime/host.h"
+#include "runtime/kernel_spec.h"
+#include "runtime/packed_weights.h"
+#include "runtime/problems.h"
+#include "runtime/thread_pool.h"
 #endif
 
 namespace {
@@ -110,6 +126,61 @@ TEST(LutFamily, SpaceIsLegalAndBounded) {
   }
   EXPECT_TRUE(f.space(Isa::avxvnni, Op::gemv).empty());
   EXPECT_THROW(f.candidate(Isa::avx2, "g3.r32"), trine::Error);
+}
+// When LUT wins decode and MAD prefill, prefill must read the LUT-packed copy: inference runs the
+// fastest prefill trial stored for that layout (not the default), and the default only where no
+// trial on the layout exists. The database is written by hand, so the choice is deterministic.
+TEST(LutProvider, PrefillRunsTheFastestTrialOnTheDecodeLayout) {
+  namespace fs = std::filesystem;
+  const Isa isa = trine::usable_isas(trine::host_info()).front();
+  const trine::codegen::Family& lut = trine::codegen::lut_family();
+  if (!lut.supports(isa)) GTEST_SKIP() << "no LUT kernels for " << isa_name(isa);
+  const int vb = trine::vector_bytes(isa), threads = 2;
+  auto cfg = [](int r, int nt) { return fmt::format("g3.r{}.mb1.kg84.ts0.tr0.nt{}.pf0.s0", r, nt); };
+  const fs::path dir = fs::temp_directory_path() / ("trine_lut_provider_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  {
+    trine::TuningDb db((dir / "t.db").string());
+    const std::string compiler = trine::jit::Jit::compiler_version();
+    auto key = [&](Op op, int M) {
+      return trine::codegen::make_key(trine::host_info(), compiler, op, {M, 512, op == Op::gemv ? 1 : 128, ""},
+                                      threads, isa);
+    };
+    auto timed = [](double s) { return trine::TimingStats{s, s, s, s, 9}; };
+    std::vector<trine::Trial> trials;
+    for (int M : {96, 64}) {
+      db.put_winner(trine::Winner{key(Op::gemv, M), "lut", cfg(2 * vb, 1), timed(1e-6), 0, 0, 0});
+      const std::string mad = trine::codegen::mad_family().default_candidate(isa, Op::gemm).config;
+      db.put_winner(trine::Winner{key(Op::gemm, M), "mad", mad, timed(1e-4), 0, 0, 0});
+      trials.push_back(trine::Trial{key(Op::gemm, M), "mad", mad, "ok", timed(1e-4), ""});
+      trials.push_back(trine::Trial{key(Op::gemm, M), "lut", cfg(vb, 2), "ok", timed(2e-4), ""});  // other layout
+    }
+    // Only M = 96 has trials on the decode layout: a fast one, a slower one, and a faster one
+    // that was dropped early (its median is from too few samples to trust).
+    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb, 1), "ok", timed(5e-4), ""});
+    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb, 2), "ok", timed(3e-4), ""});
+    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb, 4), "dropped_early", timed(1e-5), ""});
+    db.add_trials(trials);
+
+    trine::codegen::CompilerSet compilers((dir / "obj").string());
+    trine::codegen::JitKernelProvider provider(compilers, &db, trine::host_info(), {isa});
+    trine::ThreadPool pool(threads);
+    for (int M : {96, 64}) {
+      const trine::Problem p = trine::make_problem(trine::ProblemKind::random, M, 512, 7, 11);
+      const trine::PreparedMatmul pm = provider.prepare(p.W, threads);
+      EXPECT_NE(pm.gemv_desc.find(cfg(2 * vb, 1) + " (tuned)"), std::string::npos) << pm.gemv_desc;
+      const std::string want = M == 96 ? cfg(2 * vb, 2) + " (fastest tuned on the decode layout)"
+                                       : trine::lut_default(isa, Op::gemm).str() + " (default on the decode layout)";
+      EXPECT_NE(pm.gemm_desc.find(want), std::string::npos) << pm.gemm_desc;
+      trine::GemmWorkspace ws;
+      ws.prepare(p.acts, p.W.wscale, pool.size());
+      std::vector<float> y(static_cast<size_t>(7) * M, -1.0f);
+      const trine_gemm_args args = trine::make_gemm_args(pm.packed.bytes.data(), M, 512, p.acts, ws, y.data(), M);
+      trine::run_gemm(pool, pm.gemm, args);
+      EXPECT_EQ(0, std::memcmp(y.data(), p.y_ref.data(), y.size() * sizeof(float))) << "M=" << M;
+    }
+  }
+  fs::remove_all(dir);
 }
 #endif
 
