@@ -108,7 +108,8 @@ inline ProblemSet problem_set(int M, int K, int N, uint64_t seed) {
 }
 
 // Runs the kernel the way the runtime does (runtime/packed_weights.cpp: make_gemm_args,
-// GemmWorkspace::prepare, which link the x86-only thread pool): every tid in turn.
+// GemmWorkspace::prepare), with every tid in turn: this program links only the runtime files that
+// need no thread pool.
 inline void check(const Config& c, const Problem& p, int nthreads) {
   const int M = p.W.M, K = p.W.K, N = p.acts.N;
   const trine::AlignedBuffer<uint8_t> packed = c.pack(p.W.w.data(), M, K);
