@@ -1,6 +1,5 @@
 #include "runtime/vec_math.h"
 
-#include <array>
 #include <cmath>
 #include <cstring>
 

@@ -72,15 +72,11 @@ struct Layout {
 
 // Codes of one row's groups: c[j] for every padded group j (weights past K are zero).
 inline void encode_row(const int8_t* w, int K, Layout lay, uint8_t* c) {
-  const int64_t G = lay.padded_groups(K), full = K / lay.g;
+  const int64_t G = lay.padded_groups(K);
   for (int64_t j = 0; j < G; ++j) {
     int d[3] = {0, 0, 0};
-    if (j < full) {
-      for (int t = 0; t < lay.g; ++t) d[t] = w[lay.g * j + t];
-    } else {
-      for (int t = 0; t < lay.g; ++t)
-        if (lay.g * j + t < K) d[t] = w[lay.g * j + t];
-    }
+    for (int t = 0; t < lay.g; ++t)
+      if (const int64_t k = lay.g * j + t; k < K) d[t] = w[k];
     c[j] = lay.g == 3 ? encode(d[0], d[1], d[2]) : encode2(d[0], d[1]);
   }
 }
