@@ -13,12 +13,20 @@ const char* const kProbeArch = "x86";
 
 namespace {
 
-// Eight independent accumulators keep the loads, not the adds, the limit.
+// Eight independent accumulators keep the loads, not the adds, the limit. The kernels prefetch
+// their weights 2 KiB ahead, and on huge pages outran a plain stream by up to 10 %; so does a
+// probe that prefetches (here 33-35 GB/s against 28-30 for one plain stream, 31-33 for two): the
+// roofline prefetches as they do, or it would sit below what they reach.
+inline void prefetch_ahead(const uint8_t* p) { _mm_prefetch(reinterpret_cast<const char*>(p) + 2048, _MM_HINT_T0); }
+
 __attribute__((target("avx512f"))) uint64_t read_avx512(const uint8_t* p, std::size_t bytes) {
   __m512i acc[8];
   for (auto& a : acc) a = _mm512_setzero_si512();
   for (std::size_t i = 0; i + 512 <= bytes; i += 512)
-    for (int j = 0; j < 8; ++j) acc[j] = _mm512_xor_si512(acc[j], _mm512_load_si512(p + i + 64 * j));
+    for (int j = 0; j < 8; ++j) {
+      prefetch_ahead(p + i + 64 * j);
+      acc[j] = _mm512_xor_si512(acc[j], _mm512_load_si512(p + i + 64 * j));
+    }
   for (int j = 1; j < 8; ++j) acc[0] = _mm512_xor_si512(acc[0], acc[j]);
   return static_cast<uint64_t>(_mm512_reduce_add_epi64(acc[0]));
 }
@@ -31,6 +39,8 @@ __attribute__((target("avx512f"))) uint64_t read_avx512_two(const uint8_t* p, st
   const std::size_t half = bytes / 2 / 256 * 256;
   for (std::size_t i = 0; i + 256 <= half; i += 256)
     for (int j = 0; j < 4; ++j) {
+      prefetch_ahead(p + i + 64 * j);
+      prefetch_ahead(p + half + i + 64 * j);
       acc[j] = _mm512_xor_si512(acc[j], _mm512_load_si512(p + i + 64 * j));
       acc[4 + j] = _mm512_xor_si512(acc[4 + j], _mm512_load_si512(p + half + i + 64 * j));
     }
@@ -42,8 +52,10 @@ __attribute__((target("avx2"))) uint64_t read_avx2(const uint8_t* p, std::size_t
   __m256i acc[8];
   for (auto& a : acc) a = _mm256_setzero_si256();
   for (std::size_t i = 0; i + 256 <= bytes; i += 256)
-    for (int j = 0; j < 8; ++j)
+    for (int j = 0; j < 8; ++j) {
+      if (j % 2 == 0) prefetch_ahead(p + i + 32 * j);
       acc[j] = _mm256_xor_si256(acc[j], _mm256_load_si256(reinterpret_cast<const __m256i*>(p + i + 32 * j)));
+    }
   for (int j = 1; j < 8; ++j) acc[0] = _mm256_xor_si256(acc[0], acc[j]);
   uint64_t out[4];
   std::memcpy(out, &acc[0], sizeof(out));

