@@ -32,7 +32,7 @@ std::span<const trine_aot_kernel> table() {
 
 std::string target() { return trine_aot_target; }
 
-AotKernelProvider::AotKernelProvider(std::vector<Isa> isas) {
+AotKernelProvider::AotKernelProvider(std::vector<Isa> isas, PrefillLayout prefill) : prefill_(prefill) {
   for (Isa isa : isas)
     if (fallback("gemv", isa_name(isa), nullptr)) isas_.push_back(isa_name(isa));
   if (isas_.empty()) {
@@ -77,11 +77,15 @@ PreparedMatmul AotKernelProvider::prepare(const TernaryMatrix& W, int threads) {
     gemv = fallback("gemv", isas_.front(), nullptr);
     gemv_note = "default";
   }
-  // Decode streams the weights and decides their layout; prefill must read the same copy.
+  // Decode streams the weights and decides their layout; prefill reads a copy of its own in its
+  // winner's layout, or (PrefillLayout::decode) the decode copy.
   const std::string layout = layout_of(*gemv);
   const trine_aot_kernel* gemm = tuned("gemm", W.M, W.K, threads);
   const char* gemm_note = "tuned";
-  if (!gemm || layout_of(*gemm) != layout) {
+  const bool own_copy = gemm && layout_of(*gemm) != layout && prefill_ == PrefillLayout::own;
+  if (own_copy) {
+    gemm_note = "tuned, own packed copy";
+  } else if (!gemm || layout_of(*gemm) != layout) {
     gemm_note = gemm ? "default on the decode layout" : "default";
     gemm = fallback("gemm", gemv->isa, &layout);
   }
@@ -90,6 +94,7 @@ PreparedMatmul AotKernelProvider::prepare(const TernaryMatrix& W, int threads) {
                             layout));
   PreparedMatmul pm;
   pm.packed = pack_for_kernel(gemv->family, isa_of(*gemv), gemv->config, W);
+  if (own_copy) pm.prefill_packed = pack_for_kernel(gemm->family, isa_of(*gemm), gemm->config, W);
   pm.gemv = gemv->fn;
   pm.gemm = gemm->fn;
   pm.gemv_desc = describe(*gemv, gemv_note);

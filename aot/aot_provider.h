@@ -20,13 +20,14 @@ class AotKernelProvider final : public KernelProvider {
  public:
   // isas: the host's usable ISAs, most capable first. Throws Error when the table has kernels
   // for none of them.
-  explicit AotKernelProvider(std::vector<Isa> isas);
+  explicit AotKernelProvider(std::vector<Isa> isas, PrefillLayout prefill = PrefillLayout::own);
   PreparedMatmul prepare(const TernaryMatrix& W, int threads) override;
 
  private:
   const trine_aot_kernel* tuned(const char* op, int M, int K, int threads) const;
   const trine_aot_kernel* fallback(const char* op, const std::string& isa, const std::string* layout) const;
   std::vector<std::string> isas_;  // usable here and present in the table, most capable first
+  PrefillLayout prefill_;
 };
 
 }  // namespace trine::aot

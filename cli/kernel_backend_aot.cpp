@@ -13,7 +13,7 @@ namespace trine::cli {
 std::string kernel_backend_name() { return fmt::format("aot (target {})", aot::target()); }
 
 std::unique_ptr<KernelProvider> make_kernel_provider(const ModelArgs& a) {
-  return std::make_unique<aot::AotKernelProvider>(pick_isas(a.isa, host_info(), false));
+  return std::make_unique<aot::AotKernelProvider>(pick_isas(a.isa, host_info(), false), a.prefill());
 }
 
 KernelList listed_kernels(const std::string& aot_dir, const std::string&) {

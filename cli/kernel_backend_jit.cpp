@@ -22,7 +22,7 @@ class OwningJitProvider final : public KernelProvider {
   explicit OwningJitProvider(const ModelArgs& a)
       : db_(open_db(a.db)),
         compilers_(a.object_cache.empty() ? jit::Jit::default_cache_dir() : a.object_cache),
-        jit_(compilers_, db_.get(), host_info(), pick_isas(a.isa, host_info(), false)) {}
+        jit_(compilers_, db_.get(), host_info(), pick_isas(a.isa, host_info(), false), a.prefill()) {}
   PreparedMatmul prepare(const TernaryMatrix& W, int threads) override { return jit_.prepare(W, threads); }
 
  private:

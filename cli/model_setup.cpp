@@ -33,6 +33,16 @@ void ModelArgs::add_to(CLI::App* cmd, bool model_required) {
   cmd->add_option("--tokenizer", tokenizer, "tokenizer.json to use (default: the model's own)");
   cmd->add_option("--lm-head", lm_head, "full (exact, bf16 or fp32 as stored) or int8 (per-row scales; lossy)")
       ->capture_default_str();
+  cmd->add_option("--prefill-layout", prefill_layout,
+                  "own (prefill's winner gets its own packed copy where it reads another layout than decode's: "
+                  "faster prompts, more memory) or decode (one copy)")
+      ->capture_default_str();
+}
+
+PrefillLayout ModelArgs::prefill() const {
+  if (prefill_layout == "own") return PrefillLayout::own;
+  if (prefill_layout == "decode") return PrefillLayout::decode;
+  throw Error(fmt::format("--prefill-layout '{}': expected own or decode", prefill_layout));
 }
 
 LoadedModel load_model(const ModelArgs& a) {
@@ -41,6 +51,10 @@ LoadedModel load_model(const ModelArgs& a) {
   const int threads = a.threads > 0 ? a.threads : default_threads();
   check_threads(threads);
   if (a.ctx < 0) throw Error(fmt::format("--ctx {}: must be positive", a.ctx));
+  // Options are checked before a model of gigabytes is read.
+  if (a.lm_head != "full" && a.lm_head != "int8")
+    throw Error(fmt::format("--lm-head '{}': expected full or int8", a.lm_head));
+  a.prefill();
   if (a.model.empty()) {
     fmt::print(stderr, "no -m given: using the synthetic 2B4T-shaped model (random weights, made once)\n");
     lm.path = model::default_synthetic_model("bitnet-2b4t", 1);
@@ -78,8 +92,6 @@ LoadedModel load_model(const ModelArgs& a) {
   EngineOptions o;
   o.threads = threads;
   o.max_context = a.ctx;
-  if (a.lm_head != "full" && a.lm_head != "int8")
-    throw Error(fmt::format("--lm-head '{}': expected full or int8", a.lm_head));
   o.lm_head_int8 = a.lm_head == "int8";
   lm.engine = std::make_unique<Engine>(std::move(weights), lm.context_length, *lm.provider, o);
   lm.stop_ids = stops;

@@ -20,8 +20,9 @@ struct ModelArgs {
   std::string model;  // empty: the embedded synthetic 2B4T model
   int threads = 0;
   int ctx = 0;
-  std::string db, isa, object_cache, lm_head = "full", tokenizer;
+  std::string db, isa, object_cache, lm_head = "full", tokenizer, prefill_layout = "own";
   void add_to(CLI::App* cmd, bool model_required);
+  PrefillLayout prefill() const;  // --prefill-layout; throws Error naming it
 };
 
 struct LoadedModel {

@@ -43,8 +43,8 @@ std::optional<Candidate> fastest_on_layout(const TuningDb* db, const TuneKey& ke
 }  // namespace
 
 JitKernelProvider::JitKernelProvider(CompilerSet& compilers, const TuningDb* db, const HostInfo& host,
-                                     std::vector<Isa> isas)
-    : compilers_(compilers), db_(db), host_(host), isas_(std::move(isas)) {}
+                                     std::vector<Isa> isas, PrefillLayout prefill)
+    : compilers_(compilers), db_(db), host_(host), isas_(std::move(isas)), prefill_(prefill) {}
 
 const JitKernelProvider::Choice& JitKernelProvider::choose(int M, int K, int threads) {
   const auto key = std::make_tuple(M, K, threads);
@@ -54,11 +54,15 @@ const JitKernelProvider::Choice& JitKernelProvider::choose(int M, int K, int thr
   KernelChoice gemv = select_kernel(db_, make_key(host_, compiler, Op::gemv, {M, K, 1, ""}, threads, top), isas_);
   KernelChoice gemm = select_kernel(db_, make_key(host_, compiler, Op::gemm, {M, K, kPrefillTokens, ""}, threads, top), isas_);
   std::string gemm_note = gemm.tuned() ? "tuned" : "default";
-  // Decode streams the weights and decides their layout; prefill must read the same copy.
+  // Decode streams the weights and decides their layout; prefill reads a copy of its own in its
+  // winner's layout, or (PrefillLayout::decode) the decode copy.
   const Family& fam = family_by_name(gemv.family);
   const Candidate owner = fam.candidate(gemv.isa, gemv.config);
   const Candidate want = family_by_name(gemm.family).candidate(gemm.isa, gemm.config);
-  if (want.layout_key != owner.layout_key) {
+  const bool other_layout = want.layout_key != owner.layout_key;
+  if (other_layout && prefill_ == PrefillLayout::own) {
+    gemm_note += ", own packed copy";
+  } else if (other_layout) {
     const TuneKey gemm_key = make_key(host_, compiler, Op::gemm, {M, K, kPrefillTokens, ""}, threads, owner.isa);
     if (const std::optional<Candidate> timed = fastest_on_layout(db_, gemm_key, owner)) {
       gemm = KernelChoice{timed->family, timed->isa, timed->config, std::nullopt};
@@ -70,7 +74,8 @@ const JitKernelProvider::Choice& JitKernelProvider::choose(int M, int K, int thr
     }
   }
   std::vector<Resolved> r = resolve_kernels({gemv, gemm}, compilers_);
-  Choice c{r[0], r[1], describe(gemv, gemv.tuned() ? "tuned" : "default"), describe(gemm, gemm_note)};
+  Choice c{r[0], r[1], other_layout && prefill_ == PrefillLayout::own, describe(gemv, gemv.tuned() ? "tuned" : "default"),
+           describe(gemm, gemm_note)};
   return chosen_.emplace(key, std::move(c)).first->second;
 }
 
@@ -78,6 +83,7 @@ PreparedMatmul JitKernelProvider::prepare(const TernaryMatrix& W, int threads) {
   const Choice& c = choose(W.M, W.K, threads);
   PreparedMatmul pm;
   pm.packed = c.gemv.family->pack(c.gemv.cand, W);
+  if (c.own_prefill_copy) pm.prefill_packed = c.gemm.family->pack(c.gemm.cand, W);
   pm.gemv = c.gemv.fn;
   pm.gemm = c.gemm.fn;
   pm.gemv_desc = c.gemv_desc;

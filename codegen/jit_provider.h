@@ -15,12 +15,14 @@ namespace trine::codegen {
 class JitKernelProvider final : public KernelProvider {
  public:
   // db may be null (defaults everywhere). isas: most capable first.
-  JitKernelProvider(CompilerSet& compilers, const TuningDb* db, const HostInfo& host, std::vector<Isa> isas);
+  JitKernelProvider(CompilerSet& compilers, const TuningDb* db, const HostInfo& host, std::vector<Isa> isas,
+                    PrefillLayout prefill = PrefillLayout::own);
   PreparedMatmul prepare(const TernaryMatrix& W, int threads) override;
 
  private:
   struct Choice {
     Resolved gemv, gemm;
+    bool own_prefill_copy = false;
     std::string gemv_desc, gemm_desc;
   };
   const Choice& choose(int M, int K, int threads);
@@ -29,6 +31,7 @@ class JitKernelProvider final : public KernelProvider {
   const TuningDb* db_;
   const HostInfo& host_;
   std::vector<Isa> isas_;
+  PrefillLayout prefill_;
   std::map<std::tuple<int, int, int>, Choice> chosen_;
 };
 

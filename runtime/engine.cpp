@@ -77,9 +77,10 @@ Engine::~Engine() = default;
 
 void Engine::matmul(const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y) {
   Timed t{prof_.matmul_s};
-  y.resize(static_cast<std::size_t>(a.N) * pm.packed.M);
-  ws_.prepare(a, pm.packed.wscale, pool_->size());
-  const trine_gemm_args args = make_gemm_args(pm.packed.bytes.data(), pm.packed.M, pm.packed.K, a, ws_, y.data(), pm.packed.M);
+  const PackedWeights& w = pm.weights_for(a.N);
+  y.resize(static_cast<std::size_t>(a.N) * w.M);
+  ws_.prepare(a, w.wscale, pool_->size());
+  const trine_gemm_args args = make_gemm_args(w.bytes.data(), w.M, w.K, a, ws_, y.data(), w.M);
   run_gemm(*pool_, a.N == 1 ? pm.gemv : pm.gemm, args);
 }
 
@@ -230,6 +231,13 @@ std::size_t Engine::weight_bytes() const {
   return b;
 }
 
+std::size_t Engine::prefill_copy_bytes() const {
+  std::size_t b = 0;
+  for (const Layer& L : layers_)
+    for (const PreparedMatmul* pm : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) b += pm->prefill_packed.size_bytes();
+  return b;
+}
+
 std::size_t Engine::bytes_per_token() const {
   std::size_t b = weight_bytes() + final_norm_.size() * sizeof(float);
   b += !head_i8_.empty() ? head_i8_.size() + head_scale_.size() * sizeof(float)
@@ -240,7 +248,7 @@ std::size_t Engine::bytes_per_token() const {
 }
 
 std::size_t Engine::memory_bytes() const {
-  std::size_t b = weight_bytes() + embed_bf16_.size() * sizeof(uint16_t) + head_i8_.size() + head_scale_.size() * 4 +
+  std::size_t b = weight_bytes() + prefill_copy_bytes() + embed_bf16_.size() * sizeof(uint16_t) + head_i8_.size() + head_scale_.size() * 4 +
                   (embed_.size() + final_norm_.size() + kcache_.size() + vcache_.size()) * sizeof(float);
   for (const Layer& L : layers_)
     b += (L.input_norm.size() + L.attn_sub_norm.size() + L.post_attn_norm.size() + L.ffn_sub_norm.size()) * sizeof(float);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/aligned_buffer.h"
 #include "runtime/kernel_provider.h"
 #include "runtime/model_weights.h"
 #include "runtime/thread_pool.h"
@@ -42,6 +43,7 @@ class Engine {
 
   std::string kernel_summary() const;    // which kernel runs each projection shape
   std::size_t weight_bytes() const;      // packed ternary weights read per token
+  std::size_t prefill_copy_bytes() const;  // second packed copies prefill reads (PrefillLayout::own)
   std::size_t bytes_per_token() const;   // everything a decode step streams: weights, head, norms
   std::size_t memory_bytes() const;      // weights, embedding, norms and KV cache as loaded
   const EngineProfile& profile() const { return prof_; }
@@ -58,8 +60,8 @@ class Engine {
   // The tied embedding, also the lm_head: bf16 when that is exact (published checkpoints store
   // it in bf16), halving the bytes every token reads; fp32 otherwise.
   std::vector<float> embed_;
-  std::vector<uint16_t> embed_bf16_;
-  std::vector<int8_t> head_i8_;     // [vocab][hidden] when EngineOptions::lm_head_int8
+  AlignedBuffer<uint16_t> embed_bf16_;  // on huge pages, like the packed weights: streamed per token
+  AlignedBuffer<int8_t> head_i8_;       // [vocab][hidden] when EngineOptions::lm_head_int8
   std::vector<float> head_scale_;   // per row
   std::vector<float> final_norm_, inv_freq_;
   void embed_row(int id, float* out) const;

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/host.h"
 #include "runtime/registry.h"
 #if TRINE_HAVE_CUDA
 #include "gpu/device.h"
@@ -259,6 +260,37 @@ TEST_F(CliTest, Int8HeadIsCloseButLabelledLossy) {
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("(lossy)"), std::string::npos) << r.out;
   EXPECT_EQ(trine(fmt::format("run -m {} --ids 0 -n 1 --lm-head int4", m)).status, 1);
+}
+
+// The fixture's winners on this host: q,o decode (MAD r16) and prefill (MAD r8) read different
+// layouts, and gate,up decodes with LUT. Prefill on a copy of its own and prefill on the decode
+// copy run different kernels on different packings and must give the same bits.
+TEST_F(CliTest, PrefillLayoutsGiveIdenticalLogits) {
+  ASSERT_EQ(trine(fmt::format("make-model --preset tiny --out {}", path("tiny"))).status, 0);
+  std::ifstream in(std::string(TRINE_SOURCE_DIR) + "/tests/data/aot_winners.json");
+  std::string winners((std::istreambuf_iterator<char>(in)), {});
+  for (std::size_t at; (at = winners.find("feba0726f23a5c8c")) != std::string::npos;)
+    winners.replace(at, 16, trine::host_info().fingerprint);
+  std::ofstream(path("w.json")) << winners;
+  ASSERT_EQ(trine(fmt::format("cache import {} --db {}", path("w.json"), path("t.db"))).status, 0);
+  const std::string common = fmt::format("-m {} --threads 2 --db {} --object-cache {}", path("tiny"), path("t.db"), path("obj"));
+  for (const char* layout : {"own", "decode"}) {
+    const CmdResult r = trine(fmt::format("logits {} --ids 1,2,3,4,5,6,7,8,9 --prefill-layout {} --out {}", common, layout,
+                                          path(std::string(layout) + ".npy")));
+    ASSERT_EQ(r.status, 0) << r.out;
+  }
+  std::vector<int64_t> sa, sb;
+  const std::vector<float> a = trine::model::read_npy_f32(path("own.npy"), sa), b = trine::model::read_npy_f32(path("decode.npy"), sb);
+  ASSERT_EQ(sa, sb);
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  const CmdResult own = trine(fmt::format("run {} --ids 1,2 -n 1", common));
+  ASSERT_EQ(own.status, 0) << own.out;
+  if (trine::host_info().has("avx512vnni")) {
+    EXPECT_NE(own.out.find("r8.mb1.nt8.ku1.pf0.kb1024.s0.d0 (tuned, own packed copy)"), std::string::npos) << own.out;
+  }
+  const CmdResult bad = trine(fmt::format("run {} --ids 1 -n 1 --prefill-layout shared", common));
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("--prefill-layout 'shared': expected own or decode"), std::string::npos) << bad.out;
 }
 
 TEST_F(CliTest, BenchModelWritesEveryJsonField) {

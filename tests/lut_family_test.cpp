@@ -1,5 +1,5 @@
 // The LUT config text, its legality rules and (with the JIT) the family's search space, and which
-// prefill kernel inference runs on a LUT decode winner's packed copy.
+// prefill kernel inference runs for a LUT decode winner (on its packed copy, or on its own).
 #include <set>
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -22,6 +23,7 @@
 #include "runtime/kernel_spec.h"
 #include "runtime/packed_weights.h"
 #include "runtime/problems.h"
+#include "runtime/registry.h"
 #include "runtime/thread_pool.h"
 #endif
 
@@ -127,60 +129,102 @@ TEST(LutFamily, SpaceIsLegalAndBounded) {
   EXPECT_TRUE(f.space(Isa::avxvnni, Op::gemv).empty());
   EXPECT_THROW(f.candidate(Isa::avx2, "g3.r32"), trine::Error);
 }
-// When LUT wins decode and MAD prefill, prefill must read the LUT-packed copy: inference runs the
-// fastest prefill trial stored for that layout (not the default), and the default only where no
-// trial on the layout exists. The database is written by hand, so the choice is deterministic.
-TEST(LutProvider, PrefillRunsTheFastestTrialOnTheDecodeLayout) {
-  namespace fs = std::filesystem;
-  const Isa isa = trine::usable_isas(trine::host_info()).front();
-  const trine::codegen::Family& lut = trine::codegen::lut_family();
-  if (!lut.supports(isa)) GTEST_SKIP() << "no LUT kernels for " << isa_name(isa);
-  const int vb = trine::vector_bytes(isa), threads = 2;
-  auto cfg = [](int r, int nt) { return fmt::format("g3.r{}.mb1.kg84.ts0.tr0.nt{}.pf0.s0", r, nt); };
-  const fs::path dir = fs::temp_directory_path() / ("trine_lut_provider_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  {
-    trine::TuningDb db((dir / "t.db").string());
+// LUT wins decode and MAD prefill in a database written by hand, so the choices are
+// deterministic. With PrefillLayout::decode prefill reads the LUT-packed copy: it runs the fastest
+// prefill trial stored for that layout (not the default), and the default only where no trial on
+// the layout exists. With PrefillLayout::own it runs the MAD winner on a MAD-packed copy.
+namespace fs = std::filesystem;
+
+class LutProvider : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    isa_ = trine::usable_isas(trine::host_info()).front();
+    if (!trine::codegen::lut_family().supports(isa_)) GTEST_SKIP() << "no LUT kernels for " << isa_name(isa_);
+    vb_ = trine::vector_bytes(isa_);
+    dir_ = fs::temp_directory_path() / ("trine_lut_provider_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    db_ = std::make_unique<trine::TuningDb>((dir_ / "t.db").string());
     const std::string compiler = trine::jit::Jit::compiler_version();
     auto key = [&](Op op, int M) {
       return trine::codegen::make_key(trine::host_info(), compiler, op, {M, 512, op == Op::gemv ? 1 : 128, ""},
-                                      threads, isa);
+                                      kThreads, isa_);
     };
     auto timed = [](double s) { return trine::TimingStats{s, s, s, s, 9}; };
     std::vector<trine::Trial> trials;
     for (int M : {96, 64}) {
-      db.put_winner(trine::Winner{key(Op::gemv, M), "lut", cfg(2 * vb, 1), timed(1e-6), 0, 0, 0});
-      const std::string mad = trine::codegen::mad_family().default_candidate(isa, Op::gemm).config;
-      db.put_winner(trine::Winner{key(Op::gemm, M), "mad", mad, timed(1e-4), 0, 0, 0});
-      trials.push_back(trine::Trial{key(Op::gemm, M), "mad", mad, "ok", timed(1e-4), ""});
-      trials.push_back(trine::Trial{key(Op::gemm, M), "lut", cfg(vb, 2), "ok", timed(2e-4), ""});  // other layout
+      db_->put_winner(trine::Winner{key(Op::gemv, M), "lut", cfg(2 * vb_, 1), timed(1e-6), 0, 0, 0});
+      db_->put_winner(trine::Winner{key(Op::gemm, M), "mad", mad_winner(), timed(1e-4), 0, 0, 0});
+      trials.push_back(trine::Trial{key(Op::gemm, M), "mad", mad_winner(), "ok", timed(1e-4), ""});
+      trials.push_back(trine::Trial{key(Op::gemm, M), "lut", cfg(vb_, 2), "ok", timed(2e-4), ""});  // other layout
     }
     // Only M = 96 has trials on the decode layout: a fast one, a slower one, and a faster one
     // that was dropped early (its median is from too few samples to trust).
-    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb, 1), "ok", timed(5e-4), ""});
-    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb, 2), "ok", timed(3e-4), ""});
-    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb, 4), "dropped_early", timed(1e-5), ""});
-    db.add_trials(trials);
-
-    trine::codegen::CompilerSet compilers((dir / "obj").string());
-    trine::codegen::JitKernelProvider provider(compilers, &db, trine::host_info(), {isa});
-    trine::ThreadPool pool(threads);
-    for (int M : {96, 64}) {
-      const trine::Problem p = trine::make_problem(trine::ProblemKind::random, M, 512, 7, 11);
-      const trine::PreparedMatmul pm = provider.prepare(p.W, threads);
-      EXPECT_NE(pm.gemv_desc.find(cfg(2 * vb, 1) + " (tuned)"), std::string::npos) << pm.gemv_desc;
-      const std::string want = M == 96 ? cfg(2 * vb, 2) + " (fastest tuned on the decode layout)"
-                                       : trine::lut_default(isa, Op::gemm).str() + " (default on the decode layout)";
-      EXPECT_NE(pm.gemm_desc.find(want), std::string::npos) << pm.gemm_desc;
-      trine::GemmWorkspace ws;
-      ws.prepare(p.acts, p.W.wscale, pool.size());
-      std::vector<float> y(static_cast<size_t>(7) * M, -1.0f);
-      const trine_gemm_args args = trine::make_gemm_args(pm.packed.bytes.data(), M, 512, p.acts, ws, y.data(), M);
-      trine::run_gemm(pool, pm.gemm, args);
-      EXPECT_EQ(0, std::memcmp(y.data(), p.y_ref.data(), y.size() * sizeof(float))) << "M=" << M;
-    }
+    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb_, 1), "ok", timed(5e-4), ""});
+    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb_, 2), "ok", timed(3e-4), ""});
+    trials.push_back(trine::Trial{key(Op::gemm, 96), "lut", cfg(2 * vb_, 4), "dropped_early", timed(1e-5), ""});
+    db_->add_trials(trials);
+    compilers_ = std::make_unique<trine::codegen::CompilerSet>((dir_ / "obj").string());
   }
-  fs::remove_all(dir);
+  void TearDown() override {
+    compilers_.reset();
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+  static std::string cfg(int r, int nt) { return fmt::format("g3.r{}.mb1.kg84.ts0.tr0.nt{}.pf0.s0", r, nt); }
+  std::string mad_winner() const { return trine::codegen::mad_family().default_candidate(isa_, Op::gemm).config; }
+
+  // Runs pm's prefill kernel on 7 tokens of the problem and compares with the reference bit for bit.
+  static void expect_exact_prefill(const trine::PreparedMatmul& pm, const trine::Problem& p) {
+    trine::ThreadPool pool(kThreads);
+    const trine::PackedWeights& w = pm.weights_for(7);
+    trine::GemmWorkspace ws;
+    ws.prepare(p.acts, w.wscale, pool.size());
+    std::vector<float> y(static_cast<size_t>(7) * p.W.M, -1.0f);
+    const trine_gemm_args args = trine::make_gemm_args(w.bytes.data(), p.W.M, p.W.K, p.acts, ws, y.data(), p.W.M);
+    trine::run_gemm(pool, pm.gemm, args);
+    EXPECT_EQ(0, std::memcmp(y.data(), p.y_ref.data(), y.size() * sizeof(float))) << "M=" << p.W.M;
+  }
+
+  static constexpr int kThreads = 2;
+  Isa isa_{};
+  int vb_ = 0;
+  fs::path dir_;
+  std::unique_ptr<trine::TuningDb> db_;
+  std::unique_ptr<trine::codegen::CompilerSet> compilers_;
+};
+
+TEST_F(LutProvider, PrefillOnTheDecodeLayoutRunsTheFastestTrialOnIt) {
+  trine::codegen::JitKernelProvider provider(*compilers_, db_.get(), trine::host_info(), {isa_},
+                                             trine::PrefillLayout::decode);
+  for (int M : {96, 64}) {
+    const trine::Problem p = trine::make_problem(trine::ProblemKind::random, M, 512, 7, 11);
+    const trine::PreparedMatmul pm = provider.prepare(p.W, kThreads);
+    EXPECT_NE(pm.gemv_desc.find(cfg(2 * vb_, 1) + " (tuned)"), std::string::npos) << pm.gemv_desc;
+    const std::string want = M == 96 ? cfg(2 * vb_, 2) + " (fastest tuned on the decode layout)"
+                                     : trine::lut_default(isa_, Op::gemm).str() + " (default on the decode layout)";
+    EXPECT_NE(pm.gemm_desc.find(want), std::string::npos) << pm.gemm_desc;
+    EXPECT_EQ(pm.prefill_packed.size_bytes(), 0u);
+    EXPECT_EQ(&pm.weights_for(7), &pm.packed);
+    expect_exact_prefill(pm, p);
+  }
+}
+
+TEST_F(LutProvider, PrefillWithItsOwnCopyRunsItsWinner) {
+  trine::codegen::JitKernelProvider provider(*compilers_, db_.get(), trine::host_info(), {isa_});  // own: the default
+  for (int M : {96, 64}) {
+    const trine::Problem p = trine::make_problem(trine::ProblemKind::random, M, 512, 7, 11);
+    const trine::PreparedMatmul pm = provider.prepare(p.W, kThreads);
+    EXPECT_NE(pm.gemm_desc.find("mad " + std::string(isa_name(isa_)) + " " + mad_winner() + " (tuned, own packed copy)"),
+              std::string::npos)
+        << pm.gemm_desc;
+    // The MAD copy: 2 bits a weight, padded to its row blocks; decode still reads the LUT copy.
+    const trine::PackedWeights mad = trine::pack_for_kernel("mad", isa_, mad_winner(), p.W);
+    ASSERT_EQ(pm.prefill_packed.size_bytes(), mad.size_bytes());
+    EXPECT_EQ(0, std::memcmp(pm.prefill_packed.bytes.data(), mad.bytes.data(), mad.size_bytes()));
+    EXPECT_EQ(&pm.weights_for(7), &pm.prefill_packed);
+    EXPECT_EQ(&pm.weights_for(1), &pm.packed);
+    expect_exact_prefill(pm, p);
+  }
 }
 #endif
 
