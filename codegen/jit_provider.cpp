@@ -60,7 +60,8 @@ const JitKernelProvider::Choice& JitKernelProvider::choose(int M, int K, int thr
   const Candidate owner = fam.candidate(gemv.isa, gemv.config);
   const Candidate want = family_by_name(gemm.family).candidate(gemm.isa, gemm.config);
   const bool other_layout = want.layout_key != owner.layout_key;
-  if (other_layout && prefill_ == PrefillLayout::own) {
+  const bool own_copy = other_layout && prefill_ == PrefillLayout::own;
+  if (own_copy) {
     gemm_note += ", own packed copy";
   } else if (other_layout) {
     const TuneKey gemm_key = make_key(host_, compiler, Op::gemm, {M, K, kPrefillTokens, ""}, threads, owner.isa);
@@ -74,8 +75,7 @@ const JitKernelProvider::Choice& JitKernelProvider::choose(int M, int K, int thr
     }
   }
   std::vector<Resolved> r = resolve_kernels({gemv, gemm}, compilers_);
-  Choice c{r[0], r[1], other_layout && prefill_ == PrefillLayout::own, describe(gemv, gemv.tuned() ? "tuned" : "default"),
-           describe(gemm, gemm_note)};
+  Choice c{r[0], r[1], own_copy, describe(gemv, gemv.tuned() ? "tuned" : "default"), describe(gemm, gemm_note)};
   return chosen_.emplace(key, std::move(c)).first->second;
 }
 

@@ -224,19 +224,22 @@ std::string Engine::kernel_summary() const {
   return s;
 }
 
-std::size_t Engine::weight_bytes() const {
+namespace {
+
+// Bytes of one of the packed copies (decode's or prefill's own) over every projection.
+template <class Layers>
+std::size_t packed_bytes(const Layers& layers, PackedWeights PreparedMatmul::*copy) {
   std::size_t b = 0;
-  for (const Layer& L : layers_)
-    for (const PreparedMatmul* pm : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) b += pm->packed.size_bytes();
+  for (const auto& L : layers)
+    for (const PreparedMatmul* pm : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) b += (pm->*copy).size_bytes();
   return b;
 }
 
-std::size_t Engine::prefill_copy_bytes() const {
-  std::size_t b = 0;
-  for (const Layer& L : layers_)
-    for (const PreparedMatmul* pm : {&L.q, &L.k, &L.v, &L.o, &L.gate, &L.up, &L.down}) b += pm->prefill_packed.size_bytes();
-  return b;
-}
+}  // namespace
+
+std::size_t Engine::weight_bytes() const { return packed_bytes(layers_, &PreparedMatmul::packed); }
+
+std::size_t Engine::prefill_copy_bytes() const { return packed_bytes(layers_, &PreparedMatmul::prefill_packed); }
 
 std::size_t Engine::bytes_per_token() const {
   std::size_t b = weight_bytes() + final_norm_.size() * sizeof(float);
