@@ -24,6 +24,9 @@ std::string describe(const trine_aot_kernel& k, const char* note) {
   return fmt::format("{} {} {} ({}, aot)", k.family, k.isa, k.config, note);
 }
 
+// An entry whose ISA is usable may still need more (the LUT family's vpermb kernels: VBMI).
+bool runs_here(const trine_aot_kernel& k) { return kernel_runs_on(k.family, isa_of(k), k.config, host_info()); }
+
 }  // namespace
 
 std::span<const trine_aot_kernel> table() {
@@ -50,7 +53,7 @@ const trine_aot_kernel* AotKernelProvider::tuned(const char* op, int M, int K, i
   for (const trine_aot_kernel& k : table()) {
     if (std::strcmp(k.op, op) != 0 || k.M != M || k.K != K || k.threads != threads) continue;
     const auto it = std::find(isas_.begin(), isas_.end(), k.isa);
-    if (it == isas_.end()) continue;
+    if (it == isas_.end() || !runs_here(k)) continue;
     const auto rank = static_cast<std::size_t>(it - isas_.begin());
     // As the tuning database does: the fastest, and on a tie the more capable ISA.
     if (!best || k.median_s < best->median_s || (k.median_s == best->median_s && rank < best_rank)) {
@@ -64,7 +67,7 @@ const trine_aot_kernel* AotKernelProvider::tuned(const char* op, int M, int K, i
 const trine_aot_kernel* AotKernelProvider::fallback(const char* op, const std::string& isa,
                                                     const std::string* layout) const {
   for (const trine_aot_kernel& k : table()) {
-    if (k.M != 0 || std::strcmp(k.op, op) != 0 || isa != k.isa) continue;
+    if (k.M != 0 || std::strcmp(k.op, op) != 0 || isa != k.isa || !runs_here(k)) continue;
     if (!layout || layout_of(k) == *layout) return &k;
   }
   return nullptr;

@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "cli/kernel_backend.h"
 #include "runtime/error.h"
+#include "runtime/registry.h"
 
 namespace trine::cli {
 
@@ -27,8 +28,10 @@ KernelList listed_kernels(const std::string& aot_dir, const std::string&) {
     const std::optional<Op> op = parse_op(k.op);
     if (!isa || !op) throw Error(fmt::format("the built-in kernel table has an entry for '{} {}'", k.op, k.isa));
     ListedKernel l{*op, k.M, k.K, k.threads, k.family, k.config, *isa, k.fn};
-    // A kernel for an ISA this host lacks cannot run here; listing it runnable would crash.
-    if (std::find(usable.begin(), usable.end(), *isa) == usable.end()) l.fn = nullptr;
+    // A kernel for an ISA (or a feature) this host lacks cannot run here; listing it runnable would crash.
+    if (std::find(usable.begin(), usable.end(), *isa) == usable.end() ||
+        !kernel_runs_on(k.family, *isa, k.config, host_info()))
+      l.fn = nullptr;
     out.kernels.push_back(std::move(l));
   }
   return out;

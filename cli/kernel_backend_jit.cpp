@@ -66,10 +66,13 @@ KernelList listed_kernels(const std::string& aot_dir, const std::string& object_
   KernelList out;
   std::vector<KernelChoice> choices;
   const std::vector<Isa> usable = usable_isas(host_info());
+  auto runs = [&](const ListedKernel& l) {
+    return std::find(usable.begin(), usable.end(), l.isa) != usable.end() &&
+           kernel_runs_on(l.family, l.isa, l.config, host_info());
+  };
   for (const nlohmann::json& k : doc["kernels"]) {
     ListedKernel l = parse_manifest_kernel(k, file);
-    if (std::find(usable.begin(), usable.end(), l.isa) != usable.end())
-      choices.push_back(KernelChoice{l.family, l.isa, l.config, std::nullopt});
+    if (runs(l)) choices.push_back(KernelChoice{l.family, l.isa, l.config, std::nullopt});
     out.kernels.push_back(std::move(l));
   }
   auto compilers =
@@ -78,7 +81,7 @@ KernelList listed_kernels(const std::string& aot_dir, const std::string& object_
   const std::vector<codegen::Resolved> compiled = codegen::resolve_kernels(choices, *compilers);
   std::size_t next = 0;
   for (ListedKernel& l : out.kernels)
-    if (std::find(usable.begin(), usable.end(), l.isa) != usable.end()) l.fn = compiled[next++].fn;
+    if (runs(l)) l.fn = compiled[next++].fn;
   return out;
 }
 

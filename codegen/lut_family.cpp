@@ -3,6 +3,7 @@
 
 #include "codegen/family.h"
 #include "runtime/error.h"
+#include "runtime/host.h"
 #include "runtime/lut_config.h"
 
 namespace trine::codegen {
@@ -16,6 +17,27 @@ const char* traits_name(Isa isa) {
     case Isa::avx512vnni: return "Avx512";
     case Isa::neondot: return "Neon";
     default: return "Avx2";
+  }
+}
+
+// vpermb kernels: int32 sums, so no int16 tile depth to vary.
+template <class Add>
+void enumerate_perm(Op op, Add&& add) {
+  auto perm = [](int r, int mb, int ts, int tr, int nt, int pf, int s) {
+    LutConfig c{Isa::avx512vnni, r, mb, 0, ts, tr, nt, pf, s};
+    c.perm = true;
+    return c;
+  };
+  if (op == Op::gemv) {
+    for (int r : {32, 64, 128})
+      for (int mb : {1, 2, 4})
+        for (int pf : {512, 2048})
+          for (int s : {0, 2}) add(perm(r, mb, 0, 0, 1, pf, s));
+  } else {
+    for (int r : {32, 64})
+      for (int mb : {1, 2})
+        for (int nt : {2, 4})
+          for (int tr : {0, 4}) add(perm(r, mb, 0, tr, nt, 0, 0));
   }
 }
 
@@ -51,6 +73,7 @@ std::vector<LutConfig> enumerate(Isa isa, Op op) {
       for (int mb : {1, 2})
         for (int nt : {2, 4}) add(LutConfig{isa, r, mb, 124, 0, 0, nt, 0, 0, 2});
   }
+  if (isa == Isa::avx512vnni && host_info().has("avx512vbmi")) enumerate_perm(op, add);
   return out;
 }
 
@@ -79,18 +102,30 @@ class LutFamily final : public Family {
   Candidate default_for_layout(const Candidate& owner, Op op) const override {
     LutConfig c = lut_default(owner.isa, op);
     const LutConfig o = LutConfig::parse(owner.isa, owner.config);
+    if (o.perm) {
+      c.perm = true;
+      c.kg = 0;
+    }
     c.r = o.r;
     c.g = o.g;
     if (c.g == 2) c.kg = 124;
     // The default's token tile may need more registers with the owner's wider blocks.
     while (!c.violation().empty() && c.nt > 1) --c.nt;
+    while (!c.violation().empty() && c.mb > 1) --c.mb;
     return to_candidate(c);
   }
 
   std::string source(const std::vector<Candidate>& cands) const override {
-    std::string src = "#include \"templates/cpu/lut.h\"\n\n";
+    std::string src = "#include \"templates/cpu/lut_perm.h\"\n\n";
     for (const Candidate& cand : cands) {
       const LutConfig c = LutConfig::parse(cand.isa, cand.config);
+      if (c.perm) {
+        src += fmt::format(
+            "extern \"C\" void {}(const trine_gemm_args* a, int32_t tid, int32_t n) {{\n"
+            "  trine::lut::PermKernel<{}, {}, {}, {}, {}, {}, {}>::run(a, tid, n);\n}}\n",
+            cand.symbol, c.r, c.mb, c.ts, c.tr, c.nt, c.pf, c.split);
+        continue;
+      }
       src += fmt::format(
           "extern \"C\" void {}(const trine_gemm_args* a, int32_t tid, int32_t n) {{\n"
           "  trine::lut::Kernel<trine::lut::{}, {}, {}, {}, {}, {}, {}, {}, {}, {}>::run(a, tid, n);\n}}\n",

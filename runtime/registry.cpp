@@ -49,3 +49,21 @@ int64_t kernel_packed_bytes(const std::string& family, Isa isa, const std::strin
 }
 
 }  // namespace trine
+
+namespace trine {
+
+std::vector<std::string> kernel_extra_features(const std::string& family, Isa isa, const std::string& config) {
+  return with_config(family, isa, config, [](const auto& c) -> std::vector<std::string> {
+    if constexpr (requires { c.extra_features(); }) return c.extra_features();
+    return {};
+  });
+}
+
+bool kernel_runs_on(const std::string& family, Isa isa, const std::string& config, const HostInfo& host) {
+  if (!isa_usable(isa, host)) return false;
+  for (const std::string& f : kernel_extra_features(family, isa, config))
+    if (!host.has(f)) return false;
+  return true;
+}
+
+}  // namespace trine

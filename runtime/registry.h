@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/host.h"
 #include "runtime/isa.h"
 #include "runtime/kernel_spec.h"
 #include "runtime/packed_weights.h"
@@ -29,6 +30,10 @@ KernelChoice select_kernel(const TuningDb* db, const TuneKey& key, const std::ve
 // or a malformed config.
 std::string kernel_layout_key(const std::string& family, Isa isa, const std::string& config);
 PackedWeights pack_for_kernel(const std::string& family, Isa isa, const std::string& config, const TernaryMatrix& W);
+// Host features (host.h names) the kernel needs beyond its ISA's: the LUT family's vpermb kernels
+// need avx512vbmi. A kernel whose ISA is usable may still not run on a host lacking these.
+std::vector<std::string> kernel_extra_features(const std::string& family, Isa isa, const std::string& config);
+bool kernel_runs_on(const std::string& family, Isa isa, const std::string& config, const HostInfo& host);
 // Bytes of packed weights the kernel reads for an M x K matrix.
 int64_t kernel_packed_bytes(const std::string& family, Isa isa, const std::string& config, int M, int K);
 

@@ -101,7 +101,7 @@ TEST_F(AotTest, WritesATreeThatNamesEveryKernel) {
   for (const char* f : {"CMakeLists.txt", "README.md", "dispatch_table.cpp", "manifest.json", "kernels_mad_avx2.cpp",
                         "kernels_mad_avx512vnni.cpp", "kernels_base3_avx512vnni.cpp", "kernels_lut_avx512vnni.cpp",
                         "kernels_halide_avx512vnni.cpp", "templates/cpu/mad.h", "templates/cpu/base3.h",
-                        "templates/cpu/lut.h", "templates/cpu/halide_glue.h", "HalideRuntime.h", "runtime/aot_table.h"})
+                        "templates/cpu/lut.h", "templates/cpu/lut_perm.h", "templates/cpu/halide_glue.h", "HalideRuntime.h", "runtime/aot_table.h"})
     EXPECT_TRUE(fs::exists(dir_ / "k" / f)) << f;
   std::ifstream in(dir_ / "k" / "manifest.json");
   const nlohmann::json m = nlohmann::json::parse(in);
@@ -116,9 +116,9 @@ TEST_F(AotTest, WritesATreeThatNamesEveryKernel) {
               std::string::npos)
         << k.dump();
   }
-  // 7 tuned (one base-3, one LUT, a Halide GEMV and GEMM), 2 defaults for each ISA, and a prefill
-  // default for the base-3, LUT and Halide decode layouts.
-  EXPECT_EQ(m["kernels"].size(), 14u);
+  // 8 tuned (one base-3, a LUT GEMV and a vpermb LUT GEMM, a Halide GEMV and GEMM), 2 defaults
+  // for each ISA, and a prefill default for the base-3, LUT and Halide decode layouts.
+  EXPECT_EQ(m["kernels"].size(), 15u);
   // Each Halide pipeline the table uses is an object in the tree, listed in its CMakeLists.
   std::ifstream cm(dir_ / "k" / "CMakeLists.txt");
   const std::string cmake((std::istreambuf_iterator<char>(cm)), {});

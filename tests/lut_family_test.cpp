@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include "runtime/error.h"
+#include "runtime/host.h"
 #include "runtime/lut_config.h"
+#include "runtime/registry.h"
 #ifdef TRINE_HAVE_JIT
 #include <unistd.h>
 
@@ -95,6 +97,39 @@ TEST(LutConfig, BadConfigsRejected) {
   EXPECT_EQ(LutConfig::parse(Isa::neondot, "g3.r32.mb2.kg84.ts0.tr0.nt2.pf0.s0").layout().vb, 16);
 }
 
+TEST(LutConfig, VpermbConfigs) {
+  const LutConfig c = LutConfig::parse(Isa::avx512vnni, "vpermb.r32.mb2.ts0.tr4.nt2.pf0.s1");
+  EXPECT_TRUE(c.perm);
+  EXPECT_EQ(32, c.r);
+  EXPECT_EQ(4, c.tr);
+  EXPECT_EQ(2, c.nt);
+  EXPECT_EQ("vpermb.r32.mb2.ts0.tr4.nt2.pf0.s1", c.str());
+  EXPECT_EQ(std::vector<std::string>{"avx512vbmi"}, c.extra_features());
+  EXPECT_TRUE(LutConfig::parse(Isa::avx512vnni, "g3.r64.mb1.kg84.ts0.tr0.nt1.pf0.s0").extra_features().empty());
+  EXPECT_TRUE(c.layout().perm);
+  expect_rejected(Isa::avx2, "vpermb.r32.mb1.ts0.tr0.nt1.pf0.s0", "avx512vnni only");
+  expect_rejected(Isa::avx512vnni, "vpermb.r48.mb1.ts0.tr0.nt1.pf0.s0", "r=48 must be 32, 64 or 128");
+  expect_rejected(Isa::avx512vnni, "vpermb.r32.mb1.ts40.tr0.nt1.pf0.s0", "ts=40 must be 0 or a multiple of 16");
+  expect_rejected(Isa::avx512vnni, "vpermb.r128.mb2.ts0.tr0.nt1.pf0.s0", "needs 40 vector registers of 32");
+  expect_rejected(Isa::avx512vnni, "vpermb.r32.mb1.ts0.tr0.nt1.pf0", "expected");
+  expect_rejected(Isa::avx512vnni, "vpermb.r32.mb1.kg84.ts0.tr0.nt1.pf0.s0", "expected");
+}
+
+// An AVX-512 VNNI host without VBMI (Cascade Lake) runs the pshufb kernels, not the vpermb ones.
+TEST(LutConfig, VpermbKernelsNeedVbmiOnTheHost) {
+  trine::HostInfo h;
+  h.features = {"avx2", "avx512bw", "avx512f", "avx512vl", "avx512vnni", "fma"};
+  const std::string perm = "vpermb.r32.mb1.ts0.tr0.nt1.pf0.s0", shuf = "g3.r64.mb1.kg84.ts0.tr0.nt1.pf0.s0";
+  EXPECT_EQ(std::vector<std::string>{"avx512vbmi"}, trine::kernel_extra_features("lut", Isa::avx512vnni, perm));
+  EXPECT_FALSE(trine::kernel_runs_on("lut", Isa::avx512vnni, perm, h));
+  EXPECT_TRUE(trine::kernel_runs_on("lut", Isa::avx512vnni, shuf, h));
+  h.features.insert(h.features.begin() + 3, "avx512vbmi");
+  EXPECT_TRUE(trine::kernel_runs_on("lut", Isa::avx512vnni, perm, h));
+  h.features = {"avx2", "fma"};
+  EXPECT_FALSE(trine::kernel_runs_on("lut", Isa::avx512vnni, shuf, h));
+  EXPECT_TRUE(trine::kernel_runs_on("mad", Isa::avx2, "r8.mb1.nt1.ku1.pf0.kb0.s0.d0", h));
+}
+
 #ifdef TRINE_HAVE_JIT
 TEST(LutFamily, SpaceIsLegalAndBounded) {
   const trine::codegen::Family& f = trine::codegen::lut_family();
@@ -122,12 +157,35 @@ TEST(LutFamily, SpaceIsLegalAndBounded) {
       const auto def = f.default_candidate(isa, op);
       EXPECT_EQ(def, f.candidate(isa, def.config));
       const std::string src = f.source(space);
-      EXPECT_NE(std::string::npos, src.find("templates/cpu/lut.h"));
+      EXPECT_NE(std::string::npos, src.find("templates/cpu/lut_perm.h"));
       EXPECT_NE(std::string::npos, src.find(space.front().symbol));
     }
   }
   EXPECT_TRUE(f.space(Isa::avxvnni, Op::gemv).empty());
   EXPECT_THROW(f.candidate(Isa::avx2, "g3.r32"), trine::Error);
+}
+
+// The vpermb kernels join the AVX-512 search exactly where the host can run them, and their
+// prefill default reads their own layout.
+TEST(LutFamily, VpermbKernelsOnlyWhereTheHostHasVbmi) {
+  const trine::codegen::Family& f = trine::codegen::lut_family();
+  const bool vbmi = trine::host_info().has("avx512vbmi");
+  for (Op op : {Op::gemv, Op::gemm}) {
+    int perm = 0;
+    for (const auto& c : f.space(Isa::avx512vnni, op)) perm += LutConfig::parse(Isa::avx512vnni, c.config).perm;
+    EXPECT_EQ(vbmi, perm > 0) << op_name(op) << ": " << perm << " vpermb configs";
+    for (const auto& c : f.space(Isa::avx2, op)) EXPECT_FALSE(LutConfig::parse(Isa::avx2, c.config).perm);
+  }
+  const auto c = f.candidate(Isa::avx512vnni, "vpermb.r64.mb2.ts0.tr0.nt1.pf512.s2");
+  EXPECT_EQ("trine_lut_avx512vnni_vpermb_r64_mb2_ts0_tr0_nt1_pf512_s2", c.symbol);
+  EXPECT_EQ("lut/vpermb/r64", c.layout_key);
+  const auto pre = f.default_for_layout(c, Op::gemm);
+  EXPECT_EQ(c.layout_key, pre.layout_key);
+  EXPECT_TRUE(LutConfig::parse(Isa::avx512vnni, pre.config).perm) << pre.config;
+  // K = 2560: 854 groups padded to 864 = 54 units of 640 bytes per 64 rows, and 4 bytes per row
+  // of sign sums: 5 bits per 3 weights plus 1 %.
+  EXPECT_EQ(10 * (54 * 640 + 256), f.packed_bytes(c, 640, 2560));
+  EXPECT_NE(std::string::npos, f.source({c}).find("PermKernel<64, 2, 0, 0, 1, 512, 2>"));
 }
 // LUT wins decode and MAD prefill in a database written by hand, so the choices are
 // deterministic. With PrefillLayout::decode prefill reads the LUT-packed copy: it runs the fastest

@@ -1,4 +1,5 @@
 // The LUT weight encoding and packed layout, checked by hand.
+#include <cstring>
 #include <set>
 #include <vector>
 
@@ -147,6 +148,38 @@ TEST(LutLayout, PacksSmallMatrixOfPairs) {
   std::vector<uint8_t> want(64, 0x44);  // padded rows: index 4 in both nibbles
   want[0] = 0x56, want[1] = 0x04;        // unit 0: groups 0 (low nibble) and 1 (high)
   want[32] = 0x41, want[33] = 0x47;      // unit 1: groups 2 and 3 (padding)
+  EXPECT_EQ(want, out);
+}
+
+// The vpermb layout: byte b of a nibble vector is row b/4 (low nibble) or row 16 + b/4 (high), of
+// group b%4 of its quad; each plane's signs form a 64-bit mask, bit b for byte b; sign sums last.
+TEST(LutLayout, PacksSmallMatrixForVpermb) {
+  const Layout l{64, 32, 3, true};
+  ASSERT_TRUE(l.valid());
+  EXPECT_FALSE((Layout{32, 32, 3, true}.valid()));
+  EXPECT_FALSE((Layout{64, 32, 2, true}.valid()));
+  const int M = 18, K = 15;  // 5 groups, padded to 16: one unit
+  std::vector<int8_t> W(static_cast<size_t>(M) * K, 0);
+  const int8_t row0[15] = {1, 1, 1, -1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1};  // 13, -9, 0, 0, 2
+  std::copy(row0, row0 + 15, W.begin());
+  W[17 * K + 3] = -1, W[17 * K + 4] = -1, W[17 * K + 5] = 1;  // row 17, group 1: -11
+  W[1 * K + 14] = 1;                                           // row 1, group 4: 1
+  ASSERT_EQ(320 + 128, l.packed_bytes(M, K));
+  std::vector<uint8_t> out(l.packed_bytes(M, K), 0xEE);
+  trine::lut::pack(W.data(), M, K, l, out.data());
+  std::vector<uint8_t> want(448, 0);
+  want[0] = 13;            // quad 0: row 0 group 0
+  want[1] = 9;             // row 0 group 1 (negative)
+  want[4 + 1] = 11 << 4;   // row 17 = high nibble of byte 4 * 1 + group 1 (negative)
+  want[64 + 0] = 2;        // quad 1: row 0 group 4
+  want[64 + 4] = 1;        // row 1 group 4
+  want[256 + 0] = 1 << 1;  // quad 0 low-plane signs: byte 1
+  want[256 + 8] = 1 << 5;  // quad 0 high-plane signs: byte 5
+  // Sign sums: 16 groups each, one negative in rows 0 and 17.
+  for (int i = 0; i < 32; ++i) {
+    const int32_t s = i == 0 || i == 17 ? 14 : 16;
+    memcpy(want.data() + 320 + 4 * i, &s, 4);
+  }
   EXPECT_EQ(want, out);
 }
 

@@ -135,8 +135,9 @@ struct Avx2 {
     _mm256_storeu_si256(d, _mm256_add_epi32(_mm256_loadu_si256(d), lo));
     _mm256_storeu_si256(d + 1, _mm256_add_epi32(_mm256_loadu_si256(d + 1), hi));
   }
-  // Tables of P groups whose activations start at q: out = [P low planes][P high planes].
-  template <int G>
+  // Tables of P groups whose activations start at q, BIAS added to every entry:
+  // out = [P low planes][P high planes].
+  template <int G, int BIAS>
   static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
     constexpr const BuildControls<VB, G>& c = kCtl<G>;
     const V x = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
@@ -146,6 +147,7 @@ struct Avx2 {
     for (int h = 0; h < 2; ++h) {
       V t = _mm256_add_epi16(_mm256_shuffle_epi8(s, load(c.pick[h][0])), _mm256_shuffle_epi8(s, load(c.pick[h][1])));
       if constexpr (G == 3) t = _mm256_add_epi16(t, _mm256_shuffle_epi8(s, load(c.pick[h][2])));
+      if constexpr (BIAS != 0) t = _mm256_add_epi16(t, _mm256_set1_epi16(BIAS));
       half[h] = _mm256_shuffle_epi8(t, load(c.planes));
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_unpacklo_epi64(half[0], half[1]));
@@ -193,7 +195,7 @@ struct Avx512 {
     _mm512_storeu_si512(dst, _mm512_add_epi32(_mm512_loadu_si512(dst), lo));
     _mm512_storeu_si512(dst + 16, _mm512_add_epi32(_mm512_loadu_si512(dst + 16), hi));
   }
-  template <int G>
+  template <int G, int BIAS>
   static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
     constexpr const BuildControls<VB, G>& c = kCtl<G>;
     const V x = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q)));
@@ -203,6 +205,7 @@ struct Avx512 {
     for (int h = 0; h < 2; ++h) {
       V t = _mm512_add_epi16(_mm512_shuffle_epi8(s, load(c.pick[h][0])), _mm512_shuffle_epi8(s, load(c.pick[h][1])));
       if constexpr (G == 3) t = _mm512_add_epi16(t, _mm512_shuffle_epi8(s, load(c.pick[h][2])));
+      if constexpr (BIAS != 0) t = _mm512_add_epi16(t, _mm512_set1_epi16(BIAS));
       half[h] = _mm512_shuffle_epi8(t, load(c.planes));
     }
     _mm512_storeu_si512(out, _mm512_unpacklo_epi64(half[0], half[1]));
@@ -267,7 +270,7 @@ struct Neon {
     vst1q_s32(dst + 4, vaddw_high_s16(vld1q_s32(dst + 4), x));
   }
   // T[e] = sum over c of digit(e, c) * a_c as int16, then split into its low and high byte planes.
-  template <int G>
+  template <int G, int BIAS>
   static TRINE_LUT_INLINE void build(const int8_t* q, uint8_t* out) {
     constexpr const Digits<G>& dg = kDigits<G>;
     for (int j = 0; j < P; ++j) {
@@ -276,6 +279,7 @@ struct Neon {
         t[h] = vmulq_n_s16(vld1q_s16(dg.d[0][h]), q[G * j]);
         t[h] = vmlaq_n_s16(t[h], vld1q_s16(dg.d[1][h]), q[G * j + 1]);
         if constexpr (G == 3) t[h] = vmlaq_n_s16(t[h], vld1q_s16(dg.d[2][h]), q[G * j + 2]);
+        if constexpr (BIAS != 0) t[h] = vaddq_s16(t[h], vdupq_n_s16(BIAS));
       }
       vst1q_u8(out + 16 * j, vuzp1q_u8(u8(t[0]), u8(t[1])));
       vst1q_u8(out + 16 * (P + j), vuzp2q_u8(u8(t[0]), u8(t[1])));
@@ -286,6 +290,12 @@ struct Neon {
 
 // Read-only, keep in all cache levels.
 TRINE_LUT_INLINE void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+// Into L2 only: lines fetched well before use, which must not evict the tables from L1.
+TRINE_LUT_INLINE void prefetch_l2(const void* p) { __builtin_prefetch(p, 0, 2); }
+
+// Weight lines prefetched per table build step: a step computes the tables of P groups in a few
+// nanoseconds, and one line per step left most of a thread's bandwidth idle during the build.
+constexpr int kBuildPrefetchLines = 1;
 
 // A thread's share of the row blocks: work items of MB blocks b0, b0 + bs, ... (n = MB), or
 // leftover blocks (n < MB, consecutive, processed one at a time).
@@ -322,9 +332,99 @@ struct Rows {
   }
 };
 
-template <class I, int G, int R, int MB, int KG, int TS, int TR, int NT, int PF, int SPLIT>
+// Tables of tokens [t0, t0 + ntok) for groups [g0, g1), BIAS added to each entry; token t's at
+// tab + t * tab_stride, group g's 32 bytes at (g - g0) * 32 within it. With a first work item
+// (decode, first segment), its first weight lines are prefetched while the tables are built, one
+// line per build step round robin over its streams: the build is compute, so without this the
+// memory system idles until the first lookup misses.
+template <class I, int G, int BIAS>
+void build_tables(const trine_gemm_args* a, int t0, int ntok, int64_t g0, int64_t g1, uint8_t* tab,
+                  int64_t tab_stride, const Work* first, int64_t block_bytes) {
+  for (int t = 0; t < ntok; ++t) {
+    const int8_t* q = a->q + (t0 + t) * a->q_stride + G * g0;
+    uint8_t* out = tab + t * tab_stride;
+    for (int64_t j = 0; j < g1 - g0; j += I::P) {
+      if (first && t == 0) {
+        for (int l = 0; l < kBuildPrefetchLines; ++l) {
+          const int64_t line = j / I::P * kBuildPrefetchLines + l, stream = line % first->n;
+          prefetch(a->w + (first->b0 + stream * first->bs) * block_bytes + line / first->n * 64);
+        }
+      }
+      I::template build<G, BIAS>(q + G * j, out + j * 32);
+    }
+  }
+}
+
+// A thread's own rows: int32 partial sums live in y between segments (as bits). A template on the
+// ISA so each target's translation unit keeps its own copy.
+template <class I>
+TRINE_LUT_INLINE void merge_rows(const int32_t* acc, float* y, int rows, float scale, bool first, bool last) {
+  for (int i = 0; i < rows; ++i) {
+    int32_t v = acc[i];
+    if (!first) {
+      int32_t prev;
+      memcpy(&prev, y + i, 4);
+      v += prev;
+    }
+    if (last) {
+      y[i] = static_cast<float>(v) * scale;
+    } else {
+      memcpy(y + i, &v, 4);
+    }
+  }
+}
+
+struct Ctx {
+  const trine_gemm_args* a;
+  int64_t block_bytes, groups;  // groups: padded
+};
+
+// The loops every LUT kernel K shares: rows split among threads, row chunks (TR), token tiles
+// (NT) and table segments (SEG groups); K::tile<MBX, NTX> does the arithmetic of one work item.
+template <class K>
+struct Driver {
+  template <int NTX>
+  static void work(const Ctx& x, const Work& wk, int t0, int64_t g0, int64_t g1, const uint8_t* tab) {
+    if (wk.n == K::MB) {
+      K::template tile<K::MB, NTX>(x, wk.b0, wk.bs, t0, g0, g1, tab);
+    } else {
+      for (int i = 0; i < wk.n; ++i) K::template tile<1, NTX>(x, wk.b0 + i * wk.bs, 1, t0, g0, g1, tab);
+    }
+  }
+
+  // Work items [c0, c1) for tokens [t0, t0 + NTX), segment by segment.
+  template <int NTX>
+  static void chunk(const Ctx& x, const Rows<K::MB, K::SPLIT>& rows, int c0, int c1, int t0, uint8_t* tab) {
+    for (int64_t g0 = 0; g0 < x.groups; g0 += K::SEG) {
+      const int64_t g1 = g0 + K::SEG < x.groups ? g0 + K::SEG : x.groups;
+      const Work first = rows.at(c0);
+      build_tables<typename K::I, K::G, K::BIAS>(x.a, t0, NTX, g0, g1, tab, K::SEG * 32,
+                                                 K::PF > 0 && g0 == 0 ? &first : nullptr, x.block_bytes);
+      for (int i = c0; i < c1; ++i) work<NTX>(x, rows.at(i), t0, g0, g1, tab);
+    }
+  }
+
+  static void run(const trine_gemm_args* a, int32_t tid, int32_t nthreads) {
+    const Ctx x{a, K::kLayout.block_bytes(a->K), K::kLayout.padded_groups(a->K)};
+    const Rows<K::MB, K::SPLIT> rows(static_cast<int>(K::kLayout.blocks(a->M)), tid, nthreads);
+    if (rows.count == 0) return;
+    alignas(64) uint8_t tab[32 * K::NT * K::SEG];
+    const int step = K::TR > 0 ? K::TR : rows.count;
+    for (int c0 = 0; c0 < rows.count; c0 += step) {
+      const int c1 = c0 + step < rows.count ? c0 + step : rows.count;
+      int t0 = 0;
+      for (; t0 + K::NT <= a->N; t0 += K::NT) chunk<K::NT>(x, rows, c0, c1, t0, tab);
+      for (; t0 < a->N; ++t0) chunk<1>(x, rows, c0, c1, t0, tab);
+    }
+  }
+};
+
+template <class I_, int G_, int R, int MB_, int KG, int TS, int TR_, int NT_, int PF_, int SPLIT_>
 struct Kernel {
+  using I = I_;
   using V = typename I::V;
+  static constexpr int G = G_, MB = MB_, TR = TR_, NT = NT_, PF = PF_, SPLIT = SPLIT_;
+  static constexpr int BIAS = 0;
   static constexpr int VB = I::VB;
   static constexpr Layout kLayout{VB, R, G};
   static constexpr int kMaxKG = G == 3 ? 84 : 124;  // |T| <= 128 * G: kMaxKG * |T| < 32768
@@ -337,31 +437,6 @@ struct Kernel {
   static_assert(MB >= 1 && NT >= 1 && TR >= 0, "tile sizes must be positive");
   static_assert(KG >= 4 && KG % 4 == 0 && KG <= kMaxKG, "KG: a multiple of 4 the int16 sums cannot overflow in");
   static_assert(SEG >= KG && SEG % KG == 0 && 32 * NT * SEG <= kTableBudget, "TS: a multiple of KG within budget");
-
-  struct Ctx {
-    const trine_gemm_args* a;
-    int64_t block_bytes, groups;  // groups: padded, even
-  };
-
-  // Tables of tokens [t0, t0 + NTX) for groups [g0, g1) of the segment; token t's at tab + t*SEG*32.
-  // With a first work item (PF > 0, first segment), its first weight lines are prefetched while
-  // the tables are built, one line per build step round robin over its streams: the build is
-  // compute, so without this the memory system idles until the first lookup misses.
-  template <int NTX>
-  static void build(const trine_gemm_args* a, int t0, int64_t g0, int64_t g1, uint8_t* tab, const Work* first,
-                    int64_t block_bytes) {
-    for (int t = 0; t < NTX; ++t) {
-      const int8_t* q = a->q + (t0 + t) * a->q_stride + G * g0;
-      uint8_t* out = tab + static_cast<int64_t>(t) * SEG * 32;
-      for (int64_t j = 0; j < g1 - g0; j += I::P) {
-        if (first && t == 0) {
-          const int64_t step = j / I::P, stream = step % first->n;
-          prefetch(a->w + (first->b0 + stream * first->bs) * block_bytes + step / first->n * 64);
-        }
-        I::template build<G>(q + G * j, out + j * 32);
-      }
-    }
-  }
 
   // One unit of MBX blocks times NTX tokens into int16 sums: its first group is group gi of the
   // build step whose tables start at ts (a constant offset once the step loop is unrolled).
@@ -440,61 +515,12 @@ struct Kernel {
       for (int mb = 0; mb < MBX; ++mb) {
         const int64_t m0 = static_cast<int64_t>(b0 + mb * bs) * R;
         const int rows = a->M - m0 < R ? static_cast<int>(a->M - m0) : R;
-        merge(acc32[t][mb], y + m0, rows, a->scale[n], first, last);
+        merge_rows<I>(acc32[t][mb], y + m0, rows, a->scale[n], first, last);
       }
     }
   }
 
-  // Rows owned by this thread: int32 partial sums live in y between segments (as bits).
-  static TRINE_LUT_INLINE void merge(const int32_t* acc, float* y, int rows, float scale, bool first, bool last) {
-    for (int i = 0; i < rows; ++i) {
-      int32_t v = acc[i];
-      if (!first) {
-        int32_t prev;
-        memcpy(&prev, y + i, 4);
-        v += prev;
-      }
-      if (last) {
-        y[i] = static_cast<float>(v) * scale;
-      } else {
-        memcpy(y + i, &v, 4);
-      }
-    }
-  }
-
-  template <int NTX>
-  static void work(const Ctx& x, const Work& wk, int t0, int64_t g0, int64_t g1, const uint8_t* tab) {
-    if (wk.n == MB) {
-      tile<MB, NTX>(x, wk.b0, wk.bs, t0, g0, g1, tab);
-    } else {
-      for (int i = 0; i < wk.n; ++i) tile<1, NTX>(x, wk.b0 + i * wk.bs, 1, t0, g0, g1, tab);
-    }
-  }
-
-  // Work items [c0, c1) for tokens [t0, t0 + NTX), segment by segment.
-  template <int NTX>
-  static void chunk(const Ctx& x, const Rows<MB, SPLIT>& rows, int c0, int c1, int t0, uint8_t* tab) {
-    for (int64_t g0 = 0; g0 < x.groups; g0 += SEG) {
-      const int64_t g1 = g0 + SEG < x.groups ? g0 + SEG : x.groups;
-      const Work first = rows.at(c0);
-      build<NTX>(x.a, t0, g0, g1, tab, PF > 0 && g0 == 0 ? &first : nullptr, x.block_bytes);
-      for (int i = c0; i < c1; ++i) work<NTX>(x, rows.at(i), t0, g0, g1, tab);
-    }
-  }
-
-  static void run(const trine_gemm_args* a, int32_t tid, int32_t nthreads) {
-    const Ctx x{a, kLayout.block_bytes(a->K), kLayout.padded_groups(a->K)};
-    const Rows<MB, SPLIT> rows(static_cast<int>(kLayout.blocks(a->M)), tid, nthreads);
-    if (rows.count == 0) return;
-    alignas(64) uint8_t tab[32 * NT * SEG];
-    const int step = TR > 0 ? TR : rows.count;
-    for (int c0 = 0; c0 < rows.count; c0 += step) {
-      const int c1 = c0 + step < rows.count ? c0 + step : rows.count;
-      int t0 = 0;
-      for (; t0 + NT <= a->N; t0 += NT) chunk<NT>(x, rows, c0, c1, t0, tab);
-      for (; t0 < a->N; ++t0) chunk<1>(x, rows, c0, c1, t0, tab);
-    }
-  }
+  static void run(const trine_gemm_args* a, int32_t tid, int32_t nthreads) { Driver<Kernel>::run(a, tid, nthreads); }
 };
 
 }  // namespace trine::lut

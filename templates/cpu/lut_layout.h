@@ -18,6 +18,17 @@
 // vector) and row vb/2 + i (second); the sign bits are ordered so each ISA turns them into a
 // lane mask cheaply (AVX-512: row i is bit i; AVX2: see sign_bit()).
 // Groups are padded to an even count, rows to a multiple of R, both with zero weights.
+//
+// The vpermb layout (perm, AVX-512 VBMI; see lut_perm.h) keeps the g = 3 codes but orders them
+// so one 64-byte lookup serves 16 rows times 4 consecutive groups: byte b of a nibble vector holds
+// row b/4, group b%4 of a quad of groups, and vpdpbusd then sums each row's 4 groups in its own
+// int32 lane. A unit is 16 groups (4 quads) of R = 32h rows:
+//   [4h nibble vectors of 64 bytes][4h sign masks of 16 bytes]
+// vector (quad, half) = quad*h + half: low nibbles are rows 32*half + 0..15, high nibbles rows
+// 32*half + 16..31; its 16 sign bytes are a 64-bit mask per nibble plane (bit b for byte b).
+// A block ends with one int32 per row: the sum of its groups' signs (+1, or -1 where the sign bit
+// is set), which removes the bias the kernel adds to make its table entries non-negative.
+// Groups are padded to a multiple of 16.
 #ifndef TRINE_LUT_LAYOUT_H
 #define TRINE_LUT_LAYOUT_H
 
@@ -40,19 +51,24 @@ constexpr uint8_t encode2(int w0, int w1) { return static_cast<uint8_t>(3 * w0 +
 
 struct Layout {
   int vb;     // vector bytes: 16 (NEON), 32 (AVX2) or 64 (AVX-512)
-  int r;      // rows per block: vb or 2 * vb
+  int r;      // rows per block: vb or 2 * vb (perm: 32, 64 or 128)
   int g = 3;  // weights per group: 3 (index and sign) or 2 (signed index)
+  bool perm = false;  // the vpermb layout (g = 3, vb = 64)
   constexpr bool valid() const {
+    if (perm) return vb == 64 && g == 3 && (r == 32 || r == 64 || r == 128);
     return (vb == 16 || vb == 32 || vb == 64) && (r == vb || r == 2 * vb) && (g == 2 || g == 3);
   }
-  constexpr int groups_per_unit() const { return r == vb ? 2 : 1; }
+  constexpr int groups_per_unit() const { return perm ? 16 : r == vb ? 2 : 1; }
   constexpr int sign_bytes() const { return g == 3 ? vb / 8 : 0; }
-  constexpr int unit_bytes() const { return vb + 2 * sign_bytes(); }
+  constexpr int unit_bytes() const { return perm ? 10 * r : vb + 2 * sign_bytes(); }
   constexpr int64_t groups(int K) const { return (static_cast<int64_t>(K) + g - 1) / g; }
-  constexpr int64_t padded_groups(int K) const { return (groups(K) + 1) / 2 * 2; }
+  constexpr int64_t padded_groups(int K) const {
+    const int64_t to = perm ? 16 : 2;
+    return (groups(K) + to - 1) / to * to;
+  }
   constexpr int64_t units(int K) const { return padded_groups(K) / groups_per_unit(); }
   constexpr int64_t blocks(int M) const { return (M + r - 1) / r; }
-  constexpr int64_t block_bytes(int K) const { return units(K) * unit_bytes(); }
+  constexpr int64_t block_bytes(int K) const { return units(K) * unit_bytes() + (perm ? 4 * r : 0); }
   constexpr int64_t packed_bytes(int M, int K) const { return blocks(M) * block_bytes(K); }
   // Byte of the index vector holding row i of a sub-block: unpacklo/hi take bytes 0-7 / 8-15 of
   // each 128-bit lane, so lane c's low half holds rows 8c.. and its high half rows vb/2 + 8c..
@@ -81,24 +97,57 @@ inline void encode_row(const int8_t* w, int K, Layout lay, uint8_t* c) {
   }
 }
 
+// The codes of a block's rows (rows past M padded with zero weights), [lay.r][padded groups].
+inline void encode_block(const int8_t* W, int M, int K, Layout lay, int64_t b, std::vector<uint8_t>& codes) {
+  const int64_t G = lay.padded_groups(K);
+  codes.assign(static_cast<size_t>(lay.r) * G, lay.g == 3 ? 0 : encode2(0, 0));
+  for (int i = 0; i < lay.r; ++i)
+    if (const int64_t m = b * lay.r + i; m < M) encode_row(W + m * K, K, lay, codes.data() + i * G);
+}
+
+// The vpermb layout (see the top of this file).
+inline void pack_perm(const int8_t* W, int M, int K, Layout lay, uint8_t* out) {
+  const int64_t G = lay.padded_groups(K), bb = lay.block_bytes(K);
+  const int halves = lay.r / 32;
+  std::vector<uint8_t> codes;
+  for (int64_t b = 0; b < lay.blocks(M); ++b) {
+    encode_block(W, M, K, lay, b, codes);
+    uint8_t* blk = out + b * bb;
+    memset(blk, 0, static_cast<size_t>(bb));
+    for (int64_t u = 0; u < lay.units(K); ++u) {
+      uint8_t* nib = blk + u * lay.unit_bytes();
+      uint8_t* sgn = nib + 4 * halves * 64;
+      for (int v = 0; v < 4 * halves; ++v) {
+        const int quad = v / halves, half = v % halves;
+        for (int byte = 0; byte < 64; ++byte)
+          for (int plane = 0; plane < 2; ++plane) {
+            const int row = 32 * half + 16 * plane + byte / 4;
+            const uint8_t c = codes[static_cast<size_t>(row) * G + 16 * u + 4 * quad + byte % 4];
+            nib[64 * v + byte] |= static_cast<uint8_t>((c & 15) << (4 * plane));
+            if (c & 16) sgn[16 * v + 8 * plane + byte / 8] |= static_cast<uint8_t>(1 << (byte % 8));
+          }
+      }
+    }
+    int32_t* sums = reinterpret_cast<int32_t*>(blk + lay.units(K) * lay.unit_bytes());
+    for (int i = 0; i < lay.r; ++i) {
+      int32_t s = 0;
+      for (int64_t j = 0; j < G; ++j) s += codes[static_cast<size_t>(i) * G + j] & 16 ? -1 : 1;
+      memcpy(sums + i, &s, 4);
+    }
+  }
+}
+
 // W is [M][K] with values in {-1, 0, +1}; out must hold packed_bytes(M, K) bytes. A block's codes
 // are encoded row by row first (sequential reads of W), then scattered into units.
 inline void pack(const int8_t* W, int M, int K, Layout lay, uint8_t* out) {
+  if (lay.perm) return pack_perm(W, M, K, lay, out);
   const int64_t G = lay.padded_groups(K);
   const int64_t units = lay.units(K), bb = lay.block_bytes(K);
-  std::vector<uint8_t> codes(static_cast<size_t>(lay.r) * G);
+  std::vector<uint8_t> codes;
   int pos[128], bit[128];
   for (int i = 0; i < lay.vb; ++i) pos[i] = lay.byte_of_row(i), bit[i] = lay.sign_bit(i);
   for (int64_t b = 0; b < lay.blocks(M); ++b) {
-    for (int i = 0; i < lay.r; ++i) {
-      uint8_t* c = codes.data() + static_cast<int64_t>(i) * G;
-      const int64_t m = b * lay.r + i;
-      if (m >= M) {
-        memset(c, lay.g == 3 ? 0 : encode2(0, 0), static_cast<size_t>(G));
-        continue;
-      }
-      encode_row(W + m * K, K, lay, c);
-    }
+    encode_block(W, M, K, lay, b, codes);
     uint8_t* blk = out + b * bb;
     memset(blk, 0, static_cast<size_t>(bb));
     for (int64_t u = 0; u < units; ++u) {
