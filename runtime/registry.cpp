@@ -48,10 +48,6 @@ int64_t kernel_packed_bytes(const std::string& family, Isa isa, const std::strin
   return with_config(family, isa, config, [&](const auto& c) { return static_cast<int64_t>(c.layout().packed_bytes(M, K)); });
 }
 
-}  // namespace trine
-
-namespace trine {
-
 std::vector<std::string> kernel_extra_features(const std::string& family, Isa isa, const std::string& config) {
   return with_config(family, isa, config, [](const auto& c) -> std::vector<std::string> {
     if constexpr (requires { c.extra_features(); }) return c.extra_features();

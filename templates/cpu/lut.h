@@ -290,12 +290,6 @@ struct Neon {
 
 // Read-only, keep in all cache levels.
 TRINE_LUT_INLINE void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
-// Into L2 only: lines fetched well before use, which must not evict the tables from L1.
-TRINE_LUT_INLINE void prefetch_l2(const void* p) { __builtin_prefetch(p, 0, 2); }
-
-// Weight lines prefetched per table build step: a step computes the tables of P groups in a few
-// nanoseconds, and one line per step left most of a thread's bandwidth idle during the build.
-constexpr int kBuildPrefetchLines = 1;
 
 // A thread's share of the row blocks: work items of MB blocks b0, b0 + bs, ... (n = MB), or
 // leftover blocks (n < MB, consecutive, processed one at a time).
@@ -345,10 +339,8 @@ void build_tables(const trine_gemm_args* a, int t0, int ntok, int64_t g0, int64_
     uint8_t* out = tab + t * tab_stride;
     for (int64_t j = 0; j < g1 - g0; j += I::P) {
       if (first && t == 0) {
-        for (int l = 0; l < kBuildPrefetchLines; ++l) {
-          const int64_t line = j / I::P * kBuildPrefetchLines + l, stream = line % first->n;
-          prefetch(a->w + (first->b0 + stream * first->bs) * block_bytes + line / first->n * 64);
-        }
+        const int64_t step = j / I::P, stream = step % first->n;
+        prefetch(a->w + (first->b0 + stream * first->bs) * block_bytes + step / first->n * 64);
       }
       I::template build<G, BIAS>(q + G * j, out + j * 32);
     }
