@@ -8,13 +8,6 @@
 
 namespace trine {
 
-namespace {
-
-// Must match Kernel::kTableBudget in templates/cpu/lut.h: the tables of NT tokens on the stack.
-constexpr int kTableBudget = 256 * 1024;
-
-}  // namespace
-
 std::string LutConfig::str() const {
   if (perm) return fmt::format("vpermb.r{}.mb{}.ts{}.tr{}.nt{}.pf{}.s{}", r, mb, ts, tr, nt, pf, split);
   return fmt::format("g{}.r{}.mb{}.kg{}.ts{}.tr{}.nt{}.pf{}.s{}", g, r, mb, kg, ts, tr, nt, pf, split);
@@ -49,8 +42,8 @@ std::string common_violation(const LutConfig& c) {
   if (c.tr < 0 || c.tr > 1024) return fmt::format("tr={} outside 0..1024", c.tr);
   if (c.pf < 0 || c.pf > 65536) return fmt::format("pf={} outside 0..65536", c.pf);
   if (c.split < 0 || c.split > 2) return fmt::format("s={} is not 0, 1 or 2", c.split);
-  if (static_cast<int64_t>(32) * c.nt * c.ts > kTableBudget)
-    return fmt::format("ts={} with nt={} exceeds the {} KiB table budget", c.ts, c.nt, kTableBudget / 1024);
+  if (static_cast<int64_t>(32) * c.nt * c.ts > lut::kTableBudget)
+    return fmt::format("ts={} with nt={} exceeds the {} KiB table budget", c.ts, c.nt, lut::kTableBudget / 1024);
   return "";
 }
 

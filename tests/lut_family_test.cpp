@@ -21,11 +21,9 @@
 #include "codegen/jit_provider.h"
 #include "codegen/tuner.h"
 #include "jit/jit.h"
-#include "runtime/host.h"
 #include "runtime/kernel_spec.h"
 #include "runtime/packed_weights.h"
 #include "runtime/problems.h"
-#include "runtime/registry.h"
 #include "runtime/thread_pool.h"
 #endif
 

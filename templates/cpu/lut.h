@@ -423,7 +423,6 @@ struct Kernel {
   static constexpr int GPU = kLayout.groups_per_unit();
   static constexpr int UB = kLayout.unit_bytes();
   static constexpr int ACC = 2 * (R / VB);  // int16 vectors per block and token
-  static constexpr int kTableBudget = 256 * 1024;  // stack bytes for the tables of NT tokens
   static constexpr int SEG = TS > 0 ? TS : kTableBudget / (32 * NT) / KG * KG;
   static_assert(kLayout.valid(), "R must be vb or 2 * vb, G 2 or 3");
   static_assert(MB >= 1 && NT >= 1 && TR >= 0, "tile sizes must be positive");

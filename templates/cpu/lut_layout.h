@@ -40,6 +40,10 @@
 
 namespace trine::lut {
 
+// Stack bytes a kernel call may use for the tables of its token tile (lut.h, lut_perm.h); configs
+// whose table segment would not fit are illegal (runtime/lut_config.cpp).
+constexpr int kTableBudget = 256 * 1024;
+
 // Index (low 4 bits) and sign (bit 4) of the weights (w0, w1, w2) of one group of three.
 constexpr uint8_t encode(int w0, int w1, int w2) {
   const int v = 9 * w0 + 3 * w1 + w2;

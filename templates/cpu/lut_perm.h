@@ -36,7 +36,6 @@ struct PermKernel {
   static constexpr int H = R / 32;        // 32-row halves per block
   static constexpr int NV = 2 * H;        // index vectors per block and quad (16 rows each)
   static constexpr int UB = kLayout.unit_bytes();
-  static constexpr int kTableBudget = 256 * 1024;  // as lut.h: stack bytes for the tables of NT tokens
   static constexpr int SEG = TS > 0 ? TS : kTableBudget / (32 * NT) / 16 * 16;
   static_assert(kLayout.valid(), "R must be 32, 64 or 128");
   static_assert(MB >= 1 && NT >= 1 && TR >= 0, "tile sizes must be positive");
