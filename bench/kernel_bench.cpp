@@ -1,5 +1,6 @@
 #include "bench/kernel_bench.h"
 
+#include <map>
 #include <random>
 
 #include "bench/roofline.h"
@@ -8,11 +9,30 @@ namespace trine::bench {
 
 namespace {
 
+double round_median(const std::vector<double>& samples, std::size_t from) {
+  return summarize(std::vector<double>(samples.begin() + static_cast<long>(from), samples.end())).median_s;
+}
+
+// A plain read of as many bytes per call as a decode kernel reads, one and two streams per
+// thread, timed among the kernels; each round counts the faster.
+struct CallRead {
+  TimedKernel one, two;
+  std::unique_ptr<ColdCopies> cold;
+  std::size_t round_from = 0;  // the first sample of the current round
+  std::vector<double> gbps, frac_bw;  // per round
+  double round_gbps(std::size_t bytes) const {
+    const double t = std::min(round_median(one.samples, round_from), round_median(two.samples, round_from));
+    return static_cast<double>(read_call_bytes(bytes)) / t / 1e9;
+  }
+};
+
 struct Live {
   BenchItem* item;
   TimedKernel timed;
-  std::vector<double> frac_bw, frac_peak;  // per round: this round's rate over this round's probe
+  // Per round: this round's rate over this round's probe (decode: also over its call read).
+  std::vector<double> frac_bw, frac_peak, frac_call;
   std::unique_ptr<ColdCopies> cold;
+  CallRead* call_read = nullptr;  // decode only
   GemmWorkspace ws;
   std::vector<float> y;
 };
@@ -27,8 +47,13 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
                              const BenchOptions& opt) {
   std::vector<std::unique_ptr<Live>> live;
   std::vector<TimedKernel*> gemv, gemm;
-  const auto decode_items = static_cast<std::size_t>(
-      std::count_if(items.begin(), items.end(), [](const BenchItem& it) { return it.N == 1; }));
+  // One call read per distinct byte count (families pack a shape into different sizes), over
+  // copies of the first such kernel's weights.
+  std::map<std::size_t, CallRead> call_reads;
+  std::size_t decode_items = 0;
+  for (const BenchItem& it : items)
+    if (it.N == 1) ++decode_items, call_reads[it.packed.size_bytes()];
+  const std::size_t cold_bytes = cold_bytes_for(host.cache.l3, decode_items + call_reads.size());
   for (BenchItem& it : items) {
     auto l = std::make_unique<Live>();
     l->item = &it;
@@ -37,8 +62,19 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     l->timed.fn = it.fn;
     l->timed.args = make_gemm_args(it.packed.bytes.data(), it.M, it.K, it.data->acts, l->ws, l->y.data(), it.M);
     if (it.N == 1) {
-      l->cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes_for(host.cache.l3, decode_items));
+      l->cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes);
       l->timed.cold = l->cold.get();
+      l->call_read = &call_reads.at(it.packed.size_bytes());
+      if (!l->call_read->cold) {
+        CallRead& cr = *l->call_read;
+        cr.cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes);
+        cr.one.fn = read_call, cr.two.fn = read_call_two;
+        for (TimedKernel* k : {&cr.one, &cr.two}) {
+          k->args.K = static_cast<int32_t>(it.packed.size_bytes());
+          k->cold = cr.cold.get();
+          gemv.push_back(k);
+        }
+      }
       gemv.push_back(&l->timed);
     } else {
       gemm.push_back(&l->timed);
@@ -60,6 +96,7 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
   for (int r = 0; r < opt.rounds; ++r) {
     std::vector<std::size_t> before;
     for (auto& l : live) before.push_back(l->timed.samples.size());
+    for (auto& entry : call_reads) entry.second.round_from = entry.second.one.samples.size();
     const double bw_before = probe.gbps();
     const double peak_before = int8_peak_gmacs(pool, peak_isa);
     time_interleaved(pool, gemv, opt.gemv_reps, rng);
@@ -70,11 +107,17 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     peak.push_back(peak_r);
     for (std::size_t i = 0; i < live.size(); ++i) {
       Live& l = *live[i];
-      const std::vector<double> mine(l.timed.samples.begin() + static_cast<long>(before[i]), l.timed.samples.end());
-      const double t = summarize(mine).median_s;
+      const double t = round_median(l.timed.samples, before[i]);
       const double macs = static_cast<double>(l.item->M) * l.item->K * l.item->N;
       l.frac_bw.push_back(static_cast<double>(l.item->packed.size_bytes()) / t / 1e9 / bw_r);
       l.frac_peak.push_back(macs / t / 1e9 / peak_r);
+      if (l.call_read)
+        l.frac_call.push_back(static_cast<double>(l.item->packed.size_bytes()) / t / 1e9 /
+                              l.call_read->round_gbps(l.item->packed.size_bytes()));
+    }
+    for (auto& [bytes, cr] : call_reads) {
+      cr.gbps.push_back(cr.round_gbps(bytes));
+      cr.frac_bw.push_back(cr.gbps.back() / bw_r);
     }
   }
 
@@ -85,6 +128,8 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
   rep.read_gbps = summarize(bw);
   rep.int8_gmacs = summarize(peak);
   rep.peak_isa = isa_name(peak_isa);
+  for (const auto& [bytes, cr] : call_reads)
+    rep.call_reads.push_back({static_cast<double>(bytes), summarize(cr.gbps).median_s, summarize(cr.frac_bw).median_s});
   for (auto& l : live) {
     const BenchItem& it = *l->item;
     BenchRow row{it.label, op_name(op_for_tokens(it.N)), it.family, it.isa, it.config, it.M, it.K, it.N, it.tuned};
@@ -95,6 +140,7 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     row.gmacs = static_cast<double>(it.M) * it.K * it.N / row.stats.median_s / 1e9;
     row.frac_read_bw = summarize(l->frac_bw).median_s;
     row.frac_int8_peak = summarize(l->frac_peak).median_s;
+    if (!l->frac_call.empty()) row.frac_call_read = summarize(l->frac_call).median_s;
     rep.rows.push_back(row);
   }
   return rep;
@@ -112,6 +158,9 @@ nlohmann::json BenchReport::to_json() const {
                    {"int8_peak_gmacs_p80", int8_gmacs.p80_s},
                    {"int8_peak_isa", peak_isa},
                    {"probes", read_gbps.n}};
+  j["call_reads"] = nlohmann::json::array();
+  for (const CallReadRow& c : call_reads)
+    j["call_reads"].push_back({{"bytes", c.bytes}, {"gbps", c.gbps}, {"frac_read_bw", c.frac_read_bw}});
   j["results"] = nlohmann::json::array();
   for (const BenchRow& r : rows) {
     j["results"].push_back({{"label", r.label}, {"op", r.op}, {"M", r.M}, {"K", r.K}, {"N", r.N},
@@ -119,7 +168,8 @@ nlohmann::json BenchReport::to_json() const {
                             {"median_s", r.stats.median_s}, {"timing", stats_json(r.stats)},
                             {"weight_bytes", r.weight_bytes}, {"bits_per_weight", r.bits_per_weight},
                             {"gbps", r.gbps}, {"gmacs", r.gmacs}, {"frac_read_bw", r.frac_read_bw},
-                            {"frac_int8_peak", r.frac_int8_peak}});
+                            {"frac_int8_peak", r.frac_int8_peak},
+                            {"frac_call_read", r.frac_call_read ? nlohmann::json(*r.frac_call_read) : nlohmann::json()}});
   }
   return j;
 }

@@ -3,6 +3,7 @@
 // under the same conditions beside it.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,19 @@ struct BenchRow {
   std::string label, op, family, isa, config;
   int M = 0, K = 0, N = 1;
   bool tuned = false;
-  TimingStats stats;
+  TimingStats stats{};
   double weight_bytes = 0, bits_per_weight = 0, gbps = 0, gmacs = 0;
   // Median over rounds of (this round's rate / the probes around it), not a ratio of medians.
   double frac_read_bw = 0, frac_int8_peak = 0;
+  // Decode: rate over a plain read of the same bytes per call (bench/roofline.h, read_call),
+  // timed among the kernels; the part of the gap to frac_read_bw that any reader pays per call.
+  std::optional<double> frac_call_read{};
+};
+
+// A plain read of `bytes` per call (the size of a decode kernel's weights), timed among the
+// kernels: what any reader of that size reaches, against the long-stream probe.
+struct CallReadRow {
+  double bytes = 0, gbps = 0, frac_read_bw = 0;  // medians over rounds
 };
 
 struct BenchReport {
@@ -42,6 +52,7 @@ struct BenchReport {
   TimingStats read_gbps;  // per-probe GB/s (stats of rates, not times)
   TimingStats int8_gmacs;
   std::string peak_isa;
+  std::vector<CallReadRow> call_reads;
   std::vector<BenchRow> rows;
   nlohmann::json to_json() const;
 };

@@ -45,6 +45,30 @@ double ReadProbe::pass(bool two_streams) {
 
 double ReadProbe::gbps() { return std::max(pass(false), pass(true)); }
 
+namespace {
+
+// Slices start on 512-byte boundaries so read_pass reads each whole.
+std::size_t read_call_offset(std::size_t bytes, int tid, int n) {
+  return tid == n ? read_call_bytes(bytes) : read_call_bytes(bytes / static_cast<std::size_t>(n) * static_cast<std::size_t>(tid));
+}
+
+std::atomic<uint64_t> read_call_sink{0};  // every load feeds it, so none is dropped
+
+void read_slice(const trine_gemm_args* args, int32_t tid, int32_t nthreads, bool two_streams) {
+  const std::size_t bytes = static_cast<std::size_t>(args->K);
+  const std::size_t b0 = read_call_offset(bytes, tid, nthreads), b1 = read_call_offset(bytes, tid + 1, nthreads);
+  std::size_t read = 0;
+  read_call_sink.fetch_add(read_pass(args->w + b0, b1 - b0, two_streams, &read), std::memory_order_relaxed);
+}
+
+}  // namespace
+
+std::size_t read_call_bytes(std::size_t bytes) { return bytes / 512 * 512; }
+
+void read_call(const trine_gemm_args* args, int32_t tid, int32_t nthreads) { read_slice(args, tid, nthreads, false); }
+
+void read_call_two(const trine_gemm_args* args, int32_t tid, int32_t nthreads) { read_slice(args, tid, nthreads, true); }
+
 double int8_peak_gmacs(ThreadPool& pool, Isa isa) {
   // Checked here, not in the pool: a task must not throw.
   if (!has_int8_peak_loop(isa))

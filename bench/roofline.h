@@ -7,6 +7,7 @@
 #include "runtime/aligned_buffer.h"
 #include "runtime/host.h"
 #include "runtime/isa.h"
+#include "runtime/kernel_abi.h"
 #include "runtime/thread_pool.h"
 
 namespace trine::bench {
@@ -27,5 +28,15 @@ class ReadProbe {
 double int8_peak_gmacs(ThreadPool& pool, Isa isa);
 
 std::size_t read_probe_bytes(const HostInfo& host);
+
+// The size-matched ceiling of a decode GEMV: a plain read of the K bytes at args->w, split among
+// the threads as a kernel splits its rows, with the kernel ABI so the same protocol times it
+// (cold copies, interleaved with the kernels). A long stream hides what a call of a few hundred
+// KB cannot: waking the workers, the first misses before prefetching runs ahead, the page walks
+// of a matrix the previous call did not touch. Reads read_call_bytes(K) bytes in all, as one
+// stream per thread, or (read_call_two) two far-apart streams per thread.
+void read_call(const trine_gemm_args* args, int32_t tid, int32_t nthreads);
+void read_call_two(const trine_gemm_args* args, int32_t tid, int32_t nthreads);
+std::size_t read_call_bytes(std::size_t bytes);
 
 }  // namespace trine::bench

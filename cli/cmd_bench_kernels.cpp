@@ -29,22 +29,27 @@ struct BenchArgs {
 
 void print_report(const bench::BenchReport& rep, const std::vector<std::string>& variants) {
   Table t({"shape", "op", "MxKxN", "family", "isa", "config", "kernel", "median us", "bits/w", "GB/s", "% read BW",
-           "GMAC/s", "% int8 peak"});
+           "% call read", "GMAC/s", "% int8 peak"});
   for (std::size_t i = 0; i < rep.rows.size(); ++i) {
     const bench::BenchRow& r = rep.rows[i];
     t.add({r.label.empty() ? "-" : r.label, r.op, fmt::format("{}x{}x{}", r.M, r.K, r.N), r.family, r.isa, r.config,
            variants[i], us(r.stats.median_s), fmt::format("{:.2f}", r.bits_per_weight), fmt::format("{:.1f}", r.gbps),
-           fmt::format("{:.0f}%", 100 * r.frac_read_bw), fmt::format("{:.1f}", r.gmacs),
+           fmt::format("{:.0f}%", 100 * r.frac_read_bw),
+           r.frac_call_read ? fmt::format("{:.0f}%", 100 * *r.frac_call_read) : "-", fmt::format("{:.1f}", r.gmacs),
            fmt::format("{:.0f}%", 100 * r.frac_int8_peak)});
   }
   fmt::print("{}", t.str());
   fmt::print("roofline, measured in the same run ({} rounds of probes around the kernels, {} threads;\n"
-             "% columns are medians over rounds of each round's rate over its own probes):\n",
+             "% columns are medians over rounds of each round's rate over its own probes;\n"
+             "% call read: over a plain read of the same bytes per call, timed among the kernels):\n",
              rep.read_gbps.n, rep.threads);
   fmt::print("  DRAM read   {:.1f} GB/s median (p20 {:.1f}, p80 {:.1f})\n", rep.read_gbps.median_s, rep.read_gbps.p20_s,
              rep.read_gbps.p80_s);
   fmt::print("  int8 peak   {:.0f} GMAC/s median (p80 {:.0f}, {})\n", rep.int8_gmacs.median_s, rep.int8_gmacs.p80_s,
              rep.peak_isa);
+  for (const bench::CallReadRow& c : rep.call_reads)
+    fmt::print("  call read   {:.1f} GB/s reading {:.0f} KiB per call ({:.0f}% of DRAM read)\n", c.gbps, c.bytes / 1024,
+               100 * c.frac_read_bw);
 }
 
 void run_device(const BenchArgs& a) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -145,16 +146,25 @@ TEST_F(CliTest, TuneThenExportImportRoundTrip) {
   const nlohmann::json bench = nlohmann::json::parse(in);
   ASSERT_EQ(bench["results"].size(), 4u) << bench.dump(1);
   int winners = 0;
+  std::set<double> decode_bytes, call_read_bytes;
+  for (const auto& c : bench["call_reads"]) {
+    call_read_bytes.insert(c["bytes"].get<double>());
+    EXPECT_GT(c["gbps"].get<double>(), 0);
+  }
+  EXPECT_EQ(call_read_bytes.size(), bench["call_reads"].size()) << "one call read per byte count";
   for (const auto& k : bench["results"]) {
     const std::string fam = k["family"];
     const int64_t bytes = trine::kernel_packed_bytes(fam, *trine::parse_isa(k["isa"].get<std::string>()),
                                                      k["config"], 96, 512);
     EXPECT_EQ(k["weight_bytes"].get<double>(), static_cast<double>(bytes)) << fam;
+    decode_bytes.insert(static_cast<double>(bytes));
+    EXPECT_GT(k["frac_call_read"].get<double>(), 0) << fam;  // decode: beside a plain read of its bytes
     EXPECT_EQ(k["bits_per_weight"].get<double>(), bytes * 8.0 / (96.0 * 512)) << fam;
     EXPECT_EQ(k["tuned"].get<bool>(), true) << fam;
     winners += k["variant"].get<std::string>().rfind("winner", 0) == 0;
   }
   EXPECT_EQ(winners, 1);
+  EXPECT_EQ(decode_bytes, call_read_bytes);
   r = trine(fmt::format("tune --shape 96x512 --db {} --object-cache {}", db, obj));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("database"), std::string::npos) << r.out;
