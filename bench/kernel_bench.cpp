@@ -48,11 +48,14 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
   std::vector<std::unique_ptr<Live>> live;
   std::vector<TimedKernel*> gemv, gemm;
   // One call read per distinct byte count (families pack a shape into different sizes), over
-  // copies of the first such kernel's weights.
+  // copies of the first such kernel's weights; none for a matrix under one 512-byte read step.
   std::map<std::size_t, CallRead> call_reads;
   std::size_t decode_items = 0;
-  for (const BenchItem& it : items)
-    if (it.N == 1) ++decode_items, call_reads[it.packed.size_bytes()];
+  for (const BenchItem& it : items) {
+    if (it.N != 1) continue;
+    ++decode_items;
+    if (read_call_bytes(it.packed.size_bytes()) > 0) call_reads[it.packed.size_bytes()];
+  }
   const std::size_t cold_bytes = cold_bytes_for(host.cache.l3, decode_items + call_reads.size());
   for (BenchItem& it : items) {
     auto l = std::make_unique<Live>();
@@ -64,8 +67,9 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     if (it.N == 1) {
       l->cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes);
       l->timed.cold = l->cold.get();
-      l->call_read = &call_reads.at(it.packed.size_bytes());
-      if (!l->call_read->cold) {
+      const auto found = call_reads.find(it.packed.size_bytes());
+      l->call_read = found == call_reads.end() ? nullptr : &found->second;
+      if (l->call_read && !l->call_read->cold) {
         CallRead& cr = *l->call_read;
         cr.cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes);
         cr.one.fn = read_call, cr.two.fn = read_call_two;

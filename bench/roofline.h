@@ -29,7 +29,7 @@ double int8_peak_gmacs(ThreadPool& pool, Isa isa);
 
 std::size_t read_probe_bytes(const HostInfo& host);
 
-// The size-matched ceiling of a decode GEMV: a plain read of the K bytes at args->w, split among
+// A size-matched reference for a decode GEMV: a plain read of the K bytes at args->w, split among
 // the threads as a kernel splits its rows, with the kernel ABI so the same protocol times it
 // (cold copies, interleaved with the kernels). A long stream hides what a call of a few hundred
 // KB cannot: waking the workers, the first misses before prefetching runs ahead, the page walks
