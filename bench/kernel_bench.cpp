@@ -20,9 +20,10 @@ struct CallRead {
   std::unique_ptr<ColdCopies> cold;
   std::size_t round_from = 0;  // the first sample of the current round
   std::vector<double> gbps, frac_bw;  // per round
-  double round_gbps(std::size_t bytes) const {
+  void end_round(std::size_t bytes, double probe_gbps) {
     const double t = std::min(round_median(one.samples, round_from), round_median(two.samples, round_from));
-    return static_cast<double>(read_call_bytes(bytes)) / t / 1e9;
+    gbps.push_back(static_cast<double>(read_call_bytes(bytes)) / t / 1e9);
+    frac_bw.push_back(gbps.back() / probe_gbps);
   }
 };
 
@@ -109,19 +110,14 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     const double peak_r = (peak_before + int8_peak_gmacs(pool, peak_isa)) / 2;
     bw.push_back(bw_r);
     peak.push_back(peak_r);
+    for (auto& [bytes, cr] : call_reads) cr.end_round(bytes, bw_r);
     for (std::size_t i = 0; i < live.size(); ++i) {
       Live& l = *live[i];
       const double t = round_median(l.timed.samples, before[i]);
       const double macs = static_cast<double>(l.item->M) * l.item->K * l.item->N;
       l.frac_bw.push_back(static_cast<double>(l.item->packed.size_bytes()) / t / 1e9 / bw_r);
       l.frac_peak.push_back(macs / t / 1e9 / peak_r);
-      if (l.call_read)
-        l.frac_call.push_back(static_cast<double>(l.item->packed.size_bytes()) / t / 1e9 /
-                              l.call_read->round_gbps(l.item->packed.size_bytes()));
-    }
-    for (auto& [bytes, cr] : call_reads) {
-      cr.gbps.push_back(cr.round_gbps(bytes));
-      cr.frac_bw.push_back(cr.gbps.back() / bw_r);
+      if (l.call_read) l.frac_call.push_back(static_cast<double>(l.item->packed.size_bytes()) / t / 1e9 / l.call_read->gbps.back());
     }
   }
 
