@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <chrono>
+#include <memory>
 #include <random>
 
 #include <fmt/format.h>
@@ -28,14 +29,20 @@ ModelBenchReport run_model_bench(Engine& engine, const HostInfo& host, int threa
   if (opt.prompt < 1 || opt.gen < 1 || opt.reps < 1) throw Error("--prompt, --gen and --reps must be positive");
   if (opt.prompt + opt.gen > engine.context_limit())
     throw Error(fmt::format("--prompt {} + --gen {} exceed the context ({})", opt.prompt, opt.gen, engine.context_limit()));
-  ThreadPool probe_pool(threads);
-  ReadProbe probe(probe_pool, read_probe_bytes(host));
+  std::function<double()> bandwidth = opt.bandwidth;
+  std::unique_ptr<ThreadPool> probe_pool;
+  std::unique_ptr<ReadProbe> probe;
+  if (!bandwidth) {
+    probe_pool = std::make_unique<ThreadPool>(threads);
+    probe = std::make_unique<ReadProbe>(*probe_pool, read_probe_bytes(host));
+    bandwidth = [&probe] { return probe->gbps(); };
+  }
   std::mt19937 rng(1);
   std::uniform_int_distribution<int> tok(0, engine.dims().vocab - 1);
   std::vector<double> prefill, decode, bw;
   std::vector<float> logits;
   for (int r = 0; r < opt.reps; ++r) {
-    bw.push_back(probe.gbps());
+    bw.push_back(bandwidth());
     std::vector<int> ids(static_cast<std::size_t>(opt.prompt));
     for (int& id : ids) id = tok(rng);
     engine.reset();
@@ -48,9 +55,10 @@ ModelBenchReport run_model_bench(Engine& engine, const HostInfo& host, int threa
       engine.forward(&next, 1, false, logits);
       decode.push_back(since(t0));
     }
-    bw.push_back(probe.gbps());
+    bw.push_back(bandwidth());
   }
   ModelBenchReport rep;
+  rep.device = engine.device();
   rep.threads = threads;
   rep.prompt = opt.prompt;
   rep.gen = opt.gen;
@@ -66,7 +74,7 @@ ModelBenchReport run_model_bench(Engine& engine, const HostInfo& host, int threa
 }
 
 nlohmann::json ModelBenchReport::to_json() const {
-  return {{"threads", threads}, {"prompt_tokens", prompt}, {"gen_tokens", gen}, {"load_s", load_s},
+  return {{"device", device}, {"threads", threads}, {"prompt_tokens", prompt}, {"gen_tokens", gen}, {"load_s", load_s},
           {"prefill_tok_s", prefill_tok_s()}, {"prefill_s", stats(prefill)},
           {"decode_ms_per_token", decode_ms_per_token()}, {"decode_s_per_token", stats(decode_token)},
           {"decode_tok_s", 1e3 / decode_ms_per_token()}, {"weight_bytes_per_token", bytes_per_token},

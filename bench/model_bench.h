@@ -2,6 +2,8 @@
 // machine's read bandwidth probed in the same run so decode can be judged against its floor.
 #pragma once
 #include <cstddef>
+#include <functional>
+#include <string>
 
 #include <nlohmann/json.hpp>
 
@@ -15,14 +17,19 @@ struct ModelBenchOptions {
   int prompt = 128;  // prefill tokens
   int gen = 64;      // decoded tokens per repetition
   int reps = 3;
+  // The memory bandwidth decode is judged against, GB/s, probed before and after each
+  // repetition; empty: the host's DRAM read probe (bench/roofline.h). A GPU engine passes its
+  // device copy bandwidth.
+  std::function<double()> bandwidth;
 };
 
 struct ModelBenchReport {
   double load_s = 0;
+  std::string device;  // Engine::device()
   int threads = 0, prompt = 0, gen = 0;
   TimingStats prefill;       // seconds per prefill of `prompt` tokens
   TimingStats decode_token;  // seconds per decoded token (median over all steps)
-  TimingStats read_gbps;     // rates, not times
+  TimingStats read_gbps;     // rates, not times: ModelBenchOptions::bandwidth
   std::size_t bytes_per_token = 0, memory_bytes = 0, peak_rss_bytes = 0;
   double prefill_tok_s() const { return prompt / prefill.median_s; }
   double decode_ms_per_token() const { return 1e3 * decode_token.median_s; }

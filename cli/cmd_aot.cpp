@@ -68,7 +68,7 @@ void print_plan(const codegen::AotPlan& plan, const std::string& out) {
 
 void print_cuda_plan(const codegen::CudaAotPlan& plan, const std::string& out) {
   Table t({"op", "MxK", "config", "source"});
-  for (const codegen::CudaAotEntry& e : plan.entries)
+  for (const CudaKernelChoice& e : plan.entries)
     t.add({op_name(e.op), e.tuned() ? fmt::format("{}x{}", e.M, e.K) : "any", e.config.str(),
            e.tuned() ? fmt::format("tuned {} us", us(e.median_s)) : "default"});
   fmt::print("target cuda ({}): {} kernels, {} tuned -> {}\n", plan.arch, plan.entries.size(), plan.tuned, out);

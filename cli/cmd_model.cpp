@@ -127,6 +127,7 @@ void add_run(CLI::App& app) {
   cmd->callback([a] {
     if (a->n < 0) throw Error(fmt::format("-n {}: must be >= 0", a->n));
     Sampler sampler(a->s);
+    a->m.profile = a->profile;
     LoadedModel lm = load_model(a->m);
     std::vector<int> ids;
     if (!a->ids.empty()) {

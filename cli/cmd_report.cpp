@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 struct ReportArgs {
   std::vector<std::string> models, merge;
   int threads = 0, ctx = 0, position = -1, rounds = 5;
-  bench::ModelBenchOptions bench{128, 32, 2};
+  bench::ModelBenchOptions bench{128, 32, 2, {}};
   std::string format, plot, out, energy_table, lm_head = "full", db, isa, object_cache;
   ShapeArgs shapes;
   bool no_kernels = false;

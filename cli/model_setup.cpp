@@ -15,6 +15,10 @@
 #include "model/gguf.h"
 #include "model/hf_loader.h"
 #include "model/synthetic.h"
+#include "runtime/cpu_engine.h"
+#if TRINE_HAVE_CUDA && TRINE_HAVE_JIT
+#include "cli/model_setup_cuda.h"
+#endif
 #include "runtime/error.h"
 
 namespace trine::cli {
@@ -30,6 +34,8 @@ void ModelArgs::add_to(CLI::App* cmd, bool model_required) {
   cmd->add_option("--object-cache", object_cache, "Directory of compiled kernel objects");
 #endif
   cmd->add_option("--isa", isa, "Only kernels for this ISA: avx2, avxvnni, avx512vnni");
+  cmd->add_option("--device", device, "cpu, or cuda: the whole forward pass on the first GPU, weights resident there")
+      ->capture_default_str();
   cmd->add_option("--tokenizer", tokenizer, "tokenizer.json to use (default: the model's own)");
   cmd->add_option("--lm-head", lm_head, "full (exact, bf16 or fp32 as stored) or int8 (per-row scales; lossy)")
       ->capture_default_str();
@@ -45,6 +51,23 @@ PrefillLayout ModelArgs::prefill() const {
   throw Error(fmt::format("--prefill-layout '{}': expected own or decode", prefill_layout));
 }
 
+namespace {
+
+// What builds the GPU engine for --device cuda (having found the GPU), none for cpu.
+std::optional<EngineFactory> gpu_engine_factory(const ModelArgs& a) {
+  if (a.device == "cpu") return std::nullopt;
+  if (a.device != "cuda") throw Error(fmt::format("--device '{}': expected cpu or cuda", a.device));
+  if (!a.isa.empty()) throw Error("--isa applies to --device cpu");
+  if (a.prefill_layout != "own") throw Error("--prefill-layout applies to --device cpu (the GPU kernels share one layout)");
+#if TRINE_HAVE_CUDA && TRINE_HAVE_JIT
+  return cuda_engine_factory(a);
+#else
+  throw Error("--device cuda: this trine was built without CUDA or without the JIT (the GPU engine compiles its kernels with NVRTC)");
+#endif
+}
+
+}  // namespace
+
 LoadedModel load_model(const ModelArgs& a) {
   const auto t0 = std::chrono::steady_clock::now();
   LoadedModel lm;
@@ -55,6 +78,8 @@ LoadedModel load_model(const ModelArgs& a) {
   if (a.lm_head != "full" && a.lm_head != "int8")
     throw Error(fmt::format("--lm-head '{}': expected full or int8", a.lm_head));
   a.prefill();
+  // The GPU is found before gigabytes of model are read.
+  const std::optional<EngineFactory> gpu_engine = gpu_engine_factory(a);
   if (a.model.empty()) {
     fmt::print(stderr, "no -m given: using the synthetic 2B4T-shaped model (random weights, made once)\n");
     lm.path = model::default_synthetic_model("bitnet-2b4t", 1);
@@ -88,12 +113,17 @@ LoadedModel load_model(const ModelArgs& a) {
     throw Error(fmt::format("-m {}: no such model (expected a checkpoint directory or a .gguf file)", lm.path));
   }
   if (weights.dims.vocab > 128009) stops.push_back(128009);  // <|eot_id|>
-  lm.provider = make_kernel_provider(a);
   EngineOptions o;
   o.threads = threads;
   o.max_context = a.ctx;
   o.lm_head_int8 = a.lm_head == "int8";
-  lm.engine = std::make_unique<Engine>(std::move(weights), lm.context_length, *lm.provider, o);
+  o.profile = a.profile;
+  if (gpu_engine) {
+    lm.engine = (*gpu_engine)(std::move(weights), lm.context_length, o);
+  } else {
+    lm.provider = make_kernel_provider(a);
+    lm.engine = std::make_unique<CpuEngine>(std::move(weights), lm.context_length, *lm.provider, o);
+  }
   lm.stop_ids = stops;
   lm.tok = find_tokenizer(lm.path, a.tokenizer);
   if (lm.tok && lm.tok->vocab_size() != lm.engine->dims().vocab)

@@ -1,7 +1,9 @@
 // Loading a model for `run`, `logits` and friends: the file format, the kernels (tuned winners
 // from the database, else defaults) and the engine, with the load time measured.
 #pragma once
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +22,14 @@ struct ModelArgs {
   std::string model;  // empty: the embedded synthetic 2B4T model
   int threads = 0;
   int ctx = 0;
-  std::string db, isa, object_cache, lm_head = "full", tokenizer, prefill_layout = "own";
+  std::string db, isa, object_cache, lm_head = "full", tokenizer, prefill_layout = "own", device = "cpu";
+  bool profile = false;  // EngineOptions::profile
   void add_to(CLI::App* cmd, bool model_required);
   PrefillLayout prefill() const;  // --prefill-layout; throws Error naming it
 };
+
+// Builds an engine other than the CPU's (cli/model_setup_cuda.h).
+using EngineFactory = std::function<std::unique_ptr<Engine>(ModelWeights, int context_length, const EngineOptions&)>;
 
 struct LoadedModel {
   std::string path;

@@ -15,15 +15,15 @@ namespace trine::codegen {
 
 namespace {
 
-std::string shape_text(const CudaAotEntry& e) { return e.tuned() ? fmt::format("{}x{}", e.M, e.K) : "any"; }
+std::string shape_text(const CudaKernelChoice& e) { return e.tuned() ? fmt::format("{}x{}", e.M, e.K) : "any"; }
 
 std::string kernels_source(const CudaAotPlan& plan) {
   std::vector<CudaConfig> configs;
   std::set<std::string> seen;
-  for (const CudaAotEntry& e : plan.entries)
+  for (const CudaKernelChoice& e : plan.entries)
     if (seen.insert(e.config.symbol()).second) configs.push_back(e.config);
   std::string rows;
-  for (const CudaAotEntry& e : plan.entries)
+  for (const CudaKernelChoice& e : plan.entries)
     rows += fmt::format("    {{{}, {}, {}, \"{}\", (const void*)&{}, {}, {}, {}}},\n", e.op == Op::gemv ? 0 : 1, e.M,
                         e.K, e.config.str(), e.config.symbol(), e.config.threads(),
                         e.config.op == Op::gemv ? e.config.warps * 32 / e.config.tpr : e.config.bm,
@@ -100,7 +100,7 @@ std::string cmake_source(const CudaAotPlan& plan) {
 
 std::string readme_source(const CudaAotPlan& plan) {
   std::string rows, notes;
-  for (const CudaAotEntry& e : plan.entries)
+  for (const CudaKernelChoice& e : plan.entries)
     rows += fmt::format("| {} | {} | `{}` | {} |\n", op_name(e.op), shape_text(e), e.config.str(),
                         e.tuned() ? fmt::format("tuned, {:.1f} us", 1e6 * e.median_s) : "default");
   for (const std::string& n : plan.notes) notes += "- " + n + "\n";
@@ -121,7 +121,7 @@ std::string readme_source(const CudaAotPlan& plan) {
 
 std::string manifest_source(const CudaAotPlan& plan) {
   nlohmann::json kernels = nlohmann::json::array();
-  for (const CudaAotEntry& e : plan.entries)
+  for (const CudaKernelChoice& e : plan.entries)
     kernels.push_back({{"op", op_name(e.op)}, {"M", e.M}, {"K", e.K}, {"config", e.config.str()}, {"median_s", e.median_s}});
   const nlohmann::json doc{{"format", "trine-aot"}, {"version", 1}, {"target", "cuda"}, {"arch", plan.arch},
                            {"generator", TRINE_GENERATOR_VERSION}, {"kernels", kernels}};

@@ -10,17 +10,9 @@
 
 namespace trine::codegen {
 
-struct CudaAotEntry {
-  Op op = Op::gemv;
-  int M = 0, K = 0;  // 0: the op's default, used where no tuned shape matches
-  CudaConfig config;
-  double median_s = 0;
-  bool tuned() const { return M != 0; }
-};
-
 struct CudaAotPlan {
   std::string arch;  // "sm_90"
-  std::vector<CudaAotEntry> entries;
+  std::vector<CudaKernelChoice> entries;  // tuned shapes, then the defaults
   int tuned = 0;
   std::vector<std::string> notes;
 };

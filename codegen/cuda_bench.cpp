@@ -22,21 +22,6 @@ void check_blas(cublasStatus_t st, const char* what) {
   if (st != CUBLAS_STATUS_SUCCESS) throw Error(fmt::format("cuBLAS {}: {}", what, cublasGetStatusString(st)));
 }
 
-double copy_gbps(const gpu::Device& dev) {
-  const std::size_t bytes = static_cast<std::size_t>(std::min<int64_t>(1ll << 30, dev.memory_bytes / 8));
-  gpu::Buffer src(bytes), dst(bytes);
-  src.zero();
-  gpu::Timer timer;
-  std::vector<double> s;
-  for (int i = 0; i < kSamples; ++i) {
-    timer.start();
-    if (cudaMemcpy(dst.as<void>(), src.as<void>(), bytes, cudaMemcpyDeviceToDevice) != cudaSuccess)
-      throw Error("CUDA device-to-device copy failed");
-    s.push_back(timer.stop_seconds());
-  }
-  return 2.0 * bytes / summarize(s).median_s / 1e9;
-}
-
 double int8_peak_gmacs(const gpu::Device& dev, jit::Nvrtc& nvrtc) {
   const gpu::Module mod(nvrtc.compile("probe_mma", "#include \"w2a8_probes.cuh\"\n", cuda::headers(), dev.arch()));
   const void* k = mod.kernel("trine_probe_mma");
@@ -62,7 +47,7 @@ double int8_peak_gmacs(const gpu::Device& dev, jit::Nvrtc& nvrtc) {
 }  // namespace
 
 GpuRoofline measure_gpu_roofline(const gpu::Device& dev, jit::Nvrtc& nvrtc) {
-  return GpuRoofline{copy_gbps(dev), int8_peak_gmacs(dev, nvrtc)};
+  return GpuRoofline{gpu::copy_gbps(dev), int8_peak_gmacs(dev, nvrtc)};
 }
 
 TimingStats time_cublas_bf16(const gpu::Device& dev, const Shape& s) {

@@ -16,6 +16,8 @@ std::vector<CudaConfig> space(Op op);
 std::string instantiation(const CudaConfig& c);
 // One translation unit defining every config's kernel.
 std::string source(const std::vector<CudaConfig>& configs);
+// The translation unit of the GPU engine's other ops (templates/cuda/model_ops.cuh).
+std::string model_ops_source();
 // templates/cuda/*.cuh, named as the source includes them.
 std::vector<jit::SourceFile> headers();
 

@@ -2,9 +2,12 @@
 
 #include <cuda_runtime.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "runtime/error.h"
+#include "runtime/measure.h"
 
 namespace trine::gpu {
 
@@ -88,9 +91,10 @@ void Buffer::upload(const void* src, std::size_t bytes, std::size_t offset) {
   if (offset + bytes > bytes_) throw Error(fmt::format("upload of {} bytes at {} overruns a {}-byte buffer", bytes, offset, bytes_));
   check(cudaMemcpy(static_cast<char*>(ptr_) + offset, src, bytes, cudaMemcpyHostToDevice), "copying to the device");
 }
-void Buffer::download(void* dst, std::size_t bytes) const {
-  if (bytes > bytes_) throw Error(fmt::format("download of {} bytes overruns a {}-byte buffer", bytes, bytes_));
-  check(cudaMemcpy(dst, ptr_, bytes, cudaMemcpyDeviceToHost), "copying from the device");
+void Buffer::download(void* dst, std::size_t bytes, std::size_t offset) const {
+  if (offset + bytes > bytes_)
+    throw Error(fmt::format("download of {} bytes at {} overruns a {}-byte buffer", bytes, offset, bytes_));
+  check(cudaMemcpy(dst, static_cast<const char*>(ptr_) + offset, bytes, cudaMemcpyDeviceToHost), "copying from the device");
 }
 void Buffer::zero() { check(cudaMemset(ptr_, 0, bytes_), "clearing device memory"); }
 
@@ -116,6 +120,14 @@ void launch(const void* kernel, const CudaConfig& c, const trine_cuda_args& args
         ("launching " + c.symbol()).c_str());
 }
 
+void launch(const void* kernel, unsigned grid_x, unsigned grid_y, unsigned block, void** params, const char* what) {
+  check(cudaLaunchKernel(kernel, dim3(grid_x, grid_y), dim3(block), params, 0, nullptr), fmt::format("launching {}", what).c_str());
+}
+
+void copy(void* dst, const void* src, std::size_t bytes) {
+  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, nullptr), "copying on the device");
+}
+
 void synchronize() { check(cudaDeviceSynchronize(), "running a kernel"); }
 
 Timer::Timer() {
@@ -135,6 +147,20 @@ double Timer::stop_seconds() {
   float ms = 0;
   check(cudaEventElapsedTime(&ms, static_cast<cudaEvent_t>(begin_), static_cast<cudaEvent_t>(end_)), "timing");
   return ms * 1e-3;
+}
+
+double copy_gbps(const Device& dev) {
+  const std::size_t bytes = static_cast<std::size_t>(std::min<int64_t>(1ll << 30, dev.memory_bytes / 8));
+  Buffer src(bytes), dst(bytes);
+  src.zero();
+  Timer timer;
+  std::vector<double> s;
+  for (int i = 0; i < 15; ++i) {
+    timer.start();
+    check(cudaMemcpy(dst.as<void>(), src.as<void>(), bytes, cudaMemcpyDeviceToDevice), "copying on the device");
+    s.push_back(timer.stop_seconds());
+  }
+  return 2.0 * bytes / summarize(s).median_s / 1e9;
 }
 
 }  // namespace trine::gpu

@@ -47,7 +47,7 @@ class Buffer {
   Buffer(Buffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) { o.ptr_ = nullptr, o.bytes_ = 0; }
   Buffer& operator=(Buffer&& o) noexcept;
   void upload(const void* src, std::size_t bytes, std::size_t offset = 0);
-  void download(void* dst, std::size_t bytes) const;
+  void download(void* dst, std::size_t bytes, std::size_t offset = 0) const;
   void zero();
   template <class T>
   T* as() const { return static_cast<T*>(ptr_); }
@@ -73,7 +73,16 @@ class Module {
 
 // Launches one trine kernel on the default stream with the geometry its config implies.
 void launch(const void* kernel, const CudaConfig& config, const trine_cuda_args& args);
+// Launches any kernel on the default stream; params point at its arguments in order. `what`
+// names it in the error.
+void launch(const void* kernel, unsigned grid_x, unsigned grid_y, unsigned block, void** params, const char* what);
+// Device-to-device copy of bytes on the default stream.
+void copy(void* dst, const void* src, std::size_t bytes);
 void synchronize();  // waits, and throws Error for any pending kernel fault
+
+// Device-to-device copy bandwidth (bytes read + written per second) over up to 1 GiB, the median
+// of 15 cudaMemcpy calls timed with events: the roofline a decode step is judged against.
+double copy_gbps(const Device& dev);
 
 // Elapsed device time between two recorded points on the default stream.
 class Timer {

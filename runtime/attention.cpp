@@ -13,6 +13,18 @@ std::vector<float> rope_inv_freq(float theta, int hd) {
   return inv;
 }
 
+std::vector<float> rope_table(const std::vector<float>& inv_freq, int positions) {
+  const std::size_t half = inv_freq.size();
+  std::vector<float> cs(static_cast<std::size_t>(positions) * half * 2);
+  for (int pos = 0; pos < positions; ++pos)
+    for (std::size_t i = 0; i < half; ++i) {
+      const float f = static_cast<float>(pos) * inv_freq[i];
+      cs[(pos * half + i) * 2] = std::cos(f);
+      cs[(pos * half + i) * 2 + 1] = std::sin(f);
+    }
+  return cs;
+}
+
 void apply_rope(float* v, int heads, int hd, int pos, const std::vector<float>& inv_freq) {
   const int half = hd / 2;
   for (int i = 0; i < half; ++i) {

@@ -86,6 +86,17 @@ CudaConfig cuda_default(Op op) {
   return c;
 }
 
+const CudaKernelChoice& pick_cuda_kernel(const std::vector<CudaKernelChoice>& choices, Op op, int M, int K) {
+  const CudaKernelChoice* fallback = nullptr;
+  for (const CudaKernelChoice& c : choices) {
+    if (c.op != op) continue;
+    if (c.M == M && c.K == K) return c;
+    if (!c.tuned() && !fallback) fallback = &c;
+  }
+  if (!fallback) throw Error(fmt::format("no CUDA {} kernel for {}x{} and no default", op_name(op), M, K));
+  return *fallback;
+}
+
 int64_t cuda_packed_bytes(int M, int K) { return static_cast<int64_t>(M) * trine_cuda::row_words(K) * 4; }
 
 PackedWeights pack_cuda(const TernaryMatrix& W) {

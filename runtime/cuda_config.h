@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "runtime/kernel_spec.h"
 #include "runtime/packed_weights.h"
@@ -30,6 +31,18 @@ struct CudaConfig {
 };
 
 CudaConfig cuda_default(Op op);
+
+// The config that runs one op on one weight shape: a tuned winner, or the op's default.
+struct CudaKernelChoice {
+  Op op = Op::gemv;
+  int M = 0, K = 0;  // 0: the op's default, used where no tuned shape matches
+  CudaConfig config;
+  double median_s = 0;
+  bool tuned() const { return M != 0; }
+};
+// The choice for op on M x K: its tuned entry, else the op's default entry. Throws Error when
+// choices hold neither.
+const CudaKernelChoice& pick_cuda_kernel(const std::vector<CudaKernelChoice>& choices, Op op, int M, int K);
 
 // Every CUDA kernel reads one layout (templates/cuda/w2a8_common.cuh), so a decode and a
 // prefill winner share one packed copy.

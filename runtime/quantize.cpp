@@ -40,6 +40,14 @@ void quantize_acts(const float* x, int N, int K, int64_t x_stride, QuantizedActs
   }
 }
 
+float quantize_row_i8(const float* row, int n, int8_t* out) {
+  float amax = 0;
+  for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(row[i]));
+  const float scale = amax > 0 ? amax / 127.0f : 1.0f;
+  for (int i = 0; i < n; ++i) out[i] = static_cast<int8_t>(std::rint(row[i] / scale));
+  return scale;
+}
+
 void token_scales(const QuantizedActs& a, float wscale, std::vector<float>& scale) {
   scale.resize(a.N);
   for (int n = 0; n < a.N; ++n) scale[n] = wscale / a.s[n];

@@ -26,6 +26,10 @@ struct QuantizedActs {
 float act_scale(float amax);
 void quantize_acts(const float* x, int N, int K, int64_t x_stride, QuantizedActs& out);
 
+// The lossy int8 lm_head (--lm-head int8): one row as int8 with scale amax / 127 (1 for a zero
+// row), round half to even. Returns the scale.
+float quantize_row_i8(const float* row, int n, int8_t* out);
+
 // scale[n] = wscale / s[n]: the per-token epilogue factor every kernel multiplies by.
 void token_scales(const QuantizedActs& a, float wscale, std::vector<float>& scale);
 

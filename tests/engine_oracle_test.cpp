@@ -16,7 +16,7 @@
 #include "model/hf_config.h"
 #include "model/hf_loader.h"
 #include "model/safetensors.h"
-#include "runtime/engine.h"
+#include "runtime/cpu_engine.h"
 
 namespace {
 
@@ -69,7 +69,7 @@ class EngineOracle : public ::testing::TestWithParam<std::string> {
     const model::HfConfig cfg = model::load_hf_config(model_dir);
     EngineOptions o;
     o.threads = 2;
-    return std::make_unique<Engine>(model::load_hf_model(model_dir), cfg.model.max_position_embeddings, *provider_, o);
+    return std::make_unique<CpuEngine>(model::load_hf_model(model_dir), cfg.model.max_position_embeddings, *provider_, o);
   }
 
   std::string dir_;

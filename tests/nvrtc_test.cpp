@@ -42,6 +42,18 @@ TEST_P(NvrtcSpace, EveryEmittedKernelCompiles) {
   EXPECT_EQ(again.counters().cache_hits, 1u);
 }
 
+// The GPU engine's own ops: every kernel it looks up by name is in the cubin.
+TEST_P(NvrtcSpace, ModelOpsCompile) {
+  TempDir dir;
+  jit::Nvrtc nvrtc(dir.path.string());
+  const std::string cubin = nvrtc.compile("model_ops", codegen::cuda::model_ops_source(), codegen::cuda::headers(), GetParam());
+  ASSERT_GT(cubin.size(), 4u);
+  EXPECT_EQ(cubin.substr(0, 4), "\x7f" "ELF");
+  for (const char* k : {"trine_op_embed", "trine_op_rmsnorm", "trine_op_quantize", "trine_op_rope", "trine_op_attention",
+                        "trine_op_add", "trine_op_relu2_mul", "trine_op_lm_head"})
+    EXPECT_NE(cubin.find(k), std::string::npos) << k;
+}
+
 INSTANTIATE_TEST_SUITE_P(Archs, NvrtcSpace, testing::Values("sm_80", "sm_90"));
 
 TEST(Nvrtc, BadSourceAndBadArchAreReported) {
