@@ -124,10 +124,6 @@ void launch(const void* kernel, unsigned grid_x, unsigned grid_y, unsigned block
   check(cudaLaunchKernel(kernel, dim3(grid_x, grid_y), dim3(block), params, 0, nullptr), fmt::format("launching {}", what).c_str());
 }
 
-void copy(void* dst, const void* src, std::size_t bytes) {
-  check(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, nullptr), "copying on the device");
-}
-
 void synchronize() { check(cudaDeviceSynchronize(), "running a kernel"); }
 
 Timer::Timer() {

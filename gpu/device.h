@@ -76,8 +76,7 @@ void launch(const void* kernel, const CudaConfig& config, const trine_cuda_args&
 // Launches any kernel on the default stream; params point at its arguments in order. `what`
 // names it in the error.
 void launch(const void* kernel, unsigned grid_x, unsigned grid_y, unsigned block, void** params, const char* what);
-// Device-to-device copy of bytes on the default stream.
-void copy(void* dst, const void* src, std::size_t bytes);
+
 void synchronize();  // waits, and throws Error for any pending kernel fault
 
 // Device-to-device copy bandwidth (bytes read + written per second) over up to 1 GiB, the median

@@ -56,6 +56,15 @@ TEST_F(CliTest, DeviceCudaWithoutAGpuSaysWhy) {
   r = trine(fmt::format("tune --device tpu --shape 64x64 --db {}", path("t.db")));
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.out.find("--device"), std::string::npos) << r.out;
+  // The model commands look for the GPU before reading any model.
+  for (const char* cmd : {"run", "logits --ids 1,2 --out l.npy", "bench"}) {
+    r = trine(fmt::format("{} --device cuda -m {}", cmd, path("no-such-model")));
+    EXPECT_EQ(r.status, 1) << cmd;
+    EXPECT_NE(r.out.find("--device cuda: no usable CUDA device"), std::string::npos) << cmd << ": " << r.out;
+  }
+  r = trine(fmt::format("run --device tpu -m {}", path("no-such-model")));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("--device 'tpu': expected cpu or cuda"), std::string::npos) << r.out;
 }
 #endif
 

@@ -22,7 +22,7 @@ namespace trine_cuda {
 constexpr int kOpThreads = 256;  // block size of every op below; a multiple of 32
 }  // namespace trine_cuda
 
-#ifdef __CUDACC__
+#if defined(__CUDACC__) || defined(TRINE_CUDA_EMULATION)  // tests/cuda_emulation.h runs them on the host
 namespace trine_cuda {
 
 struct OpSum {
@@ -42,7 +42,7 @@ __device__ __forceinline__ T block_reduce(T v, T identity, F f) {
   __syncthreads();
   if (threadIdx.x % 32 == 0) part[threadIdx.x / 32] = v;
   __syncthreads();
-  v = threadIdx.x < blockDim.x / 32 ? part[threadIdx.x] : identity;
+  v = threadIdx.x % 32 < blockDim.x / 32 ? part[threadIdx.x % 32] : identity;  // every warp sums all warps
   for (int off = 16; off > 0; off /= 2) v = f(v, __shfl_xor_sync(0xffffffffu, v, off));
   return v;
 }
@@ -209,5 +209,5 @@ extern "C" __global__ void __launch_bounds__(trine_cuda::kOpThreads)
   if (lane == 0) logits[v] = kind == 2 ? __fmul_rn(row_scale[v], d) : d;
 }
 
-#endif  // __CUDACC__
+#endif  // __CUDACC__ || TRINE_CUDA_EMULATION
 #endif
