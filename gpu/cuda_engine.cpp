@@ -76,7 +76,6 @@ struct CudaEngine::Layer {
 // the epilogue factors of the (up to three) projections that read them.
 struct CudaEngine::Acts {
   Buffer ids, x, h, q, attn, o, g, u, act_q, qsum, s, scale[3], scratch, logits;
-  long long q_stride = 0;
   Timer timer;
 };
 
@@ -152,7 +151,7 @@ CudaEngine::CudaEngine(const Device& dev, ModelWeights w, int context_length, co
   acts_ = std::make_unique<Acts>();
   Acts& a = *acts_;
   const std::size_t T = kMaxChunk, qdim = static_cast<std::size_t>(d.heads) * d.head_dim;
-  a.q_stride = act_stride(std::max({d.hidden, d.inter, static_cast<int>(qdim)}));
+  const std::size_t q_stride = static_cast<std::size_t>(act_stride(std::max({d.hidden, d.inter, static_cast<int>(qdim)})));
   auto alloc = [&](std::size_t bytes) {
     Buffer b(bytes);
     b.zero();
@@ -163,7 +162,7 @@ CudaEngine::CudaEngine(const Device& dev, ModelWeights w, int context_length, co
   a.x = alloc(T * d.hidden * 4), a.h = alloc(T * d.hidden * 4), a.o = alloc(T * d.hidden * 4);
   a.q = alloc(T * qdim * 4), a.attn = alloc(T * qdim * 4);
   a.g = alloc(T * d.inter * 4), a.u = alloc(T * d.inter * 4);
-  a.act_q = alloc(T * static_cast<std::size_t>(a.q_stride) + TRINE_ACT_SLACK);
+  a.act_q = alloc(T * q_stride + TRINE_ACT_SLACK);
   a.qsum = alloc(T * 4), a.s = alloc(T * 4);
   for (Buffer& b : a.scale) b = alloc(T * 4);
   a.scratch = alloc(T * d.heads * static_cast<std::size_t>(ctx_) * 4);
