@@ -41,8 +41,8 @@ void run_model(const ModelBenchArgs& a) {
              rep.decode_ms_per_token(), 1e3 / rep.decode_ms_per_token(), 1e3 * rep.decode_token.p20_s,
              1e3 * rep.decode_token.p80_s, rep.decode_token.n);
   fmt::print("bytes per token  {:.1f} MB (ternary weights, head, norms)\n", rep.bytes_per_token / 1e6);
-  fmt::print("{}  {:.1f} GB/s measured in the same run -> decode floor {:.2f} ms/token ({:.0f}% reached)\n",
-             gpu ? "GPU copy       " : "DRAM read      ", rep.read_gbps.median_s, rep.floor_ms_per_token(), 100 * rep.floor_ms_per_token() / rep.decode_ms_per_token());
+  fmt::print("{:<17}{:.1f} GB/s measured in the same run -> decode floor {:.2f} ms/token ({:.0f}% reached)\n",
+             gpu ? "GPU copy" : "DRAM read", rep.read_gbps.median_s, rep.floor_ms_per_token(), 100 * rep.floor_ms_per_token() / rep.decode_ms_per_token());
   fmt::print("memory           {:.2f} GiB as loaded{}, peak RSS {:.2f} GiB\n", rep.memory_bytes / gib, gpu ? " on the GPU" : "",
              rep.peak_rss_bytes / gib);
   if (!a.json.empty()) {

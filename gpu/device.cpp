@@ -91,10 +91,9 @@ void Buffer::upload(const void* src, std::size_t bytes, std::size_t offset) {
   if (offset + bytes > bytes_) throw Error(fmt::format("upload of {} bytes at {} overruns a {}-byte buffer", bytes, offset, bytes_));
   check(cudaMemcpy(static_cast<char*>(ptr_) + offset, src, bytes, cudaMemcpyHostToDevice), "copying to the device");
 }
-void Buffer::download(void* dst, std::size_t bytes, std::size_t offset) const {
-  if (offset + bytes > bytes_)
-    throw Error(fmt::format("download of {} bytes at {} overruns a {}-byte buffer", bytes, offset, bytes_));
-  check(cudaMemcpy(dst, static_cast<const char*>(ptr_) + offset, bytes, cudaMemcpyDeviceToHost), "copying from the device");
+void Buffer::download(void* dst, std::size_t bytes) const {
+  if (bytes > bytes_) throw Error(fmt::format("download of {} bytes overruns a {}-byte buffer", bytes, bytes_));
+  check(cudaMemcpy(dst, ptr_, bytes, cudaMemcpyDeviceToHost), "copying from the device");
 }
 void Buffer::zero() { check(cudaMemset(ptr_, 0, bytes_), "clearing device memory"); }
 

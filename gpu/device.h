@@ -47,7 +47,7 @@ class Buffer {
   Buffer(Buffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) { o.ptr_ = nullptr, o.bytes_ = 0; }
   Buffer& operator=(Buffer&& o) noexcept;
   void upload(const void* src, std::size_t bytes, std::size_t offset = 0);
-  void download(void* dst, std::size_t bytes, std::size_t offset = 0) const;
+  void download(void* dst, std::size_t bytes) const;
   void zero();
   template <class T>
   T* as() const { return static_cast<T*>(ptr_); }

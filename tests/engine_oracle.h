@@ -27,7 +27,7 @@ namespace trine::oracle {
 
 inline const std::string kDir = std::string(TRINE_SOURCE_DIR) + "/../shared/bitnet_oracle";
 
-// The model directory of one oracle model, or why its tests skip.
+// Whether oracle model `name` is there; why its tests skip when it is not.
 inline bool available(const std::string& name, std::string& why) {
   if (std::filesystem::exists(kDir + "/" + name)) return true;
   why = "reference outputs not found at " + kDir;

@@ -71,9 +71,9 @@ void Buffer::upload(const void* src, std::size_t bytes, std::size_t offset) {
   if (offset + bytes > bytes_) throw Error("emulated upload overruns its buffer");
   std::memcpy(static_cast<char*>(ptr_) + offset, src, bytes);
 }
-void Buffer::download(void* dst, std::size_t bytes, std::size_t offset) const {
-  if (offset + bytes > bytes_) throw Error("emulated download overruns its buffer");
-  std::memcpy(dst, static_cast<const char*>(ptr_) + offset, bytes);
+void Buffer::download(void* dst, std::size_t bytes) const {
+  if (bytes > bytes_) throw Error("emulated download overruns its buffer");
+  std::memcpy(dst, ptr_, bytes);
 }
 void Buffer::zero() { std::memset(ptr_, 0, bytes_); }
 
