@@ -38,13 +38,14 @@ struct PermKernel {
   static constexpr int UB = kLayout.unit_bytes();
   static constexpr int SEG = TS > 0 ? TS : kTableBudget / (32 * NT) / 16 * 16;
   static_assert(kLayout.valid(), "R must be 32, 64 or 128");
+  static_assert(I::P == 4, "a quad of groups is one table build step");
   static_assert(MB >= 1 && NT >= 1 && TR >= 0, "tile sizes must be positive");
   static_assert(SEG >= 16 && SEG % 16 == 0 && 32 * NT * SEG <= kTableBudget, "TS: a multiple of 16 within budget");
 
   // Blocks b0, b0 + bs, ... (MBX of them) times tokens [t0, t0 + NTX) over the segment's groups
-  // [g0, g1) (whole units), whose tables are at tab.
-  template <int MBX, int NTX>
-  TRINE_LUT_VBMI static void tile(const Ctx& x, int b0, int bs, int t0, int64_t g0, int64_t g1, const uint8_t* tab) {
+  // [g0, g1) (whole units), whose tables are at tab (BUILD: built here, unit by unit).
+  template <int MBX, int NTX, bool BUILD>
+  TRINE_LUT_VBMI static void tile(const Ctx& x, int b0, int bs, int t0, int64_t g0, int64_t g1, uint8_t* tab) {
     const trine_gemm_args* a = x.a;
     const uint8_t* w[MBX];
     TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb) w[mb] = a->w + static_cast<int64_t>(b0 + mb * bs) * x.block_bytes;
@@ -59,6 +60,7 @@ struct PermKernel {
     for (int64_t u = g0 / 16; u < g1 / 16; ++u) {
       const uint8_t* ts = tab + (16 * u - g0) * 32;
       TRINE_LUT_UNROLL for (int quad = 0; quad < 4; ++quad) {
+        if constexpr (BUILD) build_step<I, G, BIAS, NTX>(a, t0, 16 * u + 4 * quad, g0, tab, SEG * 32);
         V idx[MBX][NV], sgn[MBX][NV];
         TRINE_LUT_UNROLL for (int mb = 0; mb < MBX; ++mb) decode(w[mb] + u * UB, quad, idx[mb], sgn[mb]);
         TRINE_LUT_UNROLL for (int t = 0; t < NTX; ++t) {
