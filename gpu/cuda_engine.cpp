@@ -296,10 +296,7 @@ void CudaEngine::forward(const int* ids, int n, bool all_logits, std::vector<flo
     const int first = all_logits ? 0 : c0 + m == n ? m - 1 : m;
     forward_chunk(ids + c0, m, first, logits.data() + (all_logits ? static_cast<std::size_t>(c0) * V : 0));
   }
-  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  prof_.other_s += total - (prof_.matmul_s - before.matmul_s) - (prof_.quantize_s - before.quantize_s) -
-                   (prof_.attention_s - before.attention_s) - (prof_.lm_head_s - before.lm_head_s);
-  ++prof_.calls;
+  prof_.end_call(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), before);
 }
 
 std::string CudaEngine::kernel_summary() const {

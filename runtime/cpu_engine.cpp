@@ -183,10 +183,7 @@ void CpuEngine::forward(const int* ids, int n, bool all_logits, std::vector<floa
     rmsnorm_f32(&x[t * H], final_norm_.data(), dims_.eps, H, &h[t * H]);
     lm_head(&h[t * H], &logits[static_cast<std::size_t>(t - first) * dims_.vocab]);
   }
-  const double total = std::chrono::duration<double>(Clock::now() - start).count();
-  prof_.other_s += total - (prof_.matmul_s - before.matmul_s) - (prof_.quantize_s - before.quantize_s) -
-                   (prof_.attention_s - before.attention_s) - (prof_.lm_head_s - before.lm_head_s);
-  ++prof_.calls;
+  prof_.end_call(std::chrono::duration<double>(Clock::now() - start).count(), before);
 }
 
 void CpuEngine::embed_row(int id, float* out) const {

@@ -26,6 +26,13 @@ struct EngineOptions {
 struct EngineProfile {
   double matmul_s = 0, quantize_s = 0, attention_s = 0, lm_head_s = 0, other_s = 0;
   int calls = 0;
+  // Closes one forward() call that took total_s: what its timed phases (the growth since
+  // `before`) did not cover goes to other_s.
+  void end_call(double total_s, const EngineProfile& before) {
+    other_s += total_s - (matmul_s - before.matmul_s) - (quantize_s - before.quantize_s) -
+               (attention_s - before.attention_s) - (lm_head_s - before.lm_head_s);
+    ++calls;
+  }
 };
 
 class Engine {

@@ -146,19 +146,15 @@ inline void context_limit_is_enforced(const std::string& name, const MakeEngine&
 
 }  // namespace trine::oracle
 
+// One oracle test of Fixture: trine::oracle::fn on the model GetParam(), with the fixture's engine.
+#define TRINE_ENGINE_ORACLE_TEST(Fixture, Name, fn) \
+  TEST_P(Fixture, Name) { trine::oracle::fn(GetParam(), [this](const std::string& d) { return make_engine(d); }); }
+
 // The oracle tests for Fixture, a TestWithParam<std::string> (the model name) whose SetUp skips
 // when the engine cannot run and whose make_engine(dir) builds one engine.
-#define TRINE_ENGINE_ORACLE_TESTS(Fixture)                                                                         \
-  TEST_P(Fixture, PromptLogitsPrefillAndIncremental) {                                                             \
-    trine::oracle::prompt_logits_prefill_and_incremental(GetParam(), [this](const std::string& d) { return make_engine(d); }); \
-  }                                                                                                                \
-  TEST_P(Fixture, GreedyTokensAndTeacherForcedSteps) {                                                             \
-    trine::oracle::greedy_tokens_and_teacher_forced_steps(GetParam(), [this](const std::string& d) { return make_engine(d); }); \
-  }                                                                                                                \
-  TEST_P(Fixture, MasterCheckpointMatchesOnlineLogits) {                                                           \
-    trine::oracle::master_checkpoint_matches_online_logits(GetParam(), [this](const std::string& d) { return make_engine(d); }); \
-  }                                                                                                                \
-  TEST_P(Fixture, ContextLimitIsEnforced) {                                                                        \
-    trine::oracle::context_limit_is_enforced(GetParam(), [this](const std::string& d) { return make_engine(d); }); \
-  }                                                                                                                \
+#define TRINE_ENGINE_ORACLE_TESTS(Fixture)                                                                    \
+  TRINE_ENGINE_ORACLE_TEST(Fixture, PromptLogitsPrefillAndIncremental, prompt_logits_prefill_and_incremental)   \
+  TRINE_ENGINE_ORACLE_TEST(Fixture, GreedyTokensAndTeacherForcedSteps, greedy_tokens_and_teacher_forced_steps) \
+  TRINE_ENGINE_ORACLE_TEST(Fixture, MasterCheckpointMatchesOnlineLogits, master_checkpoint_matches_online_logits) \
+  TRINE_ENGINE_ORACLE_TEST(Fixture, ContextLimitIsEnforced, context_limit_is_enforced)                          \
   INSTANTIATE_TEST_SUITE_P(Models, Fixture, ::testing::Values("small", "real1"))
