@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,10 +32,14 @@ struct ModelBenchReport {
   TimingStats decode_token;  // seconds per decoded token (median over all steps)
   TimingStats read_gbps;     // rates, not times: ModelBenchOptions::bandwidth
   std::size_t bytes_per_token = 0, memory_bytes = 0, peak_rss_bytes = 0;
+  std::size_t ternary_bytes_per_token = 0;  // Engine::weight_bytes(): the packed projections alone
+  // Decode steps only, over all repetitions; empty where the engine did not time its phases.
+  std::vector<ProjectionRate> decode_projections;
   double prefill_tok_s() const { return prompt / prefill.median_s; }
   double decode_ms_per_token() const { return 1e3 * decode_token.median_s; }
   // The decode floor: bytes streamed per token at the measured bandwidth.
   double floor_ms_per_token() const { return 1e3 * static_cast<double>(bytes_per_token) / (read_gbps.median_s * 1e9); }
+  nlohmann::json projections_json() const;
   nlohmann::json to_json() const;
 };
 

@@ -15,6 +15,20 @@
 
 namespace trine::cli {
 
+namespace {
+
+// Each projection's decode matmuls as the model ran them, beside the bandwidth of the same run.
+// Nothing when the engine did not time them (a GPU engine times its phases only under --profile).
+void print_projection_rates(const std::vector<ProjectionRate>& rates, double gbps, const char* bw_name) {
+  if (rates.empty()) return;
+  fmt::print("decode matmuls   us per call   MB per call   GB/s   % {}\n", bw_name);
+  for (const ProjectionRate& p : rates)
+    fmt::print("  {:<14} {:>11.1f} {:>13.2f} {:>6.1f}   {:.0f}%\n", p.name, 1e6 * p.s_per_call, p.bytes_per_call / 1e6, p.gbps,
+               100 * p.gbps / gbps);
+}
+
+}  // namespace
+
 struct ModelBenchArgs {
   ModelArgs m;
   bench::ModelBenchOptions opt;
@@ -45,6 +59,7 @@ void run_model(const ModelBenchArgs& a) {
              gpu ? "GPU copy" : "DRAM read", rep.read_gbps.median_s, rep.floor_ms_per_token(), 100 * rep.floor_ms_per_token() / rep.decode_ms_per_token());
   fmt::print("memory           {:.2f} GiB as loaded{}, peak RSS {:.2f} GiB\n", rep.memory_bytes / gib, gpu ? " on the GPU" : "",
              rep.peak_rss_bytes / gib);
+  print_projection_rates(rep.decode_projections, rep.read_gbps.median_s, gpu ? "GPU copy" : "DRAM read");
   if (!a.json.empty()) {
     std::ofstream out(a.json);
     if (!(out << rep.to_json().dump(2) << "\n")) throw Error(fmt::format("cannot write --json {}", a.json));

@@ -167,6 +167,10 @@ void add_run(CLI::App& app) {
                  ms(p.matmul_s, after_prefill.matmul_s), ms(p.quantize_s, after_prefill.quantize_s),
                  ms(p.attention_s, after_prefill.attention_s), ms(p.lm_head_s, after_prefill.lm_head_s),
                  ms(p.other_s, after_prefill.other_s));
+      std::string per_call;
+      for (const ProjectionRate& r : projection_rates(p, after_prefill))
+        per_call += fmt::format("{}{} {:.1f} us {:.1f} GB/s", per_call.empty() ? "" : " | ", r.name, 1e6 * r.s_per_call, r.gbps);
+      if (!per_call.empty()) fmt::print(stderr, "decode matmul per call: {}\n", per_call);
     }
   });
 }

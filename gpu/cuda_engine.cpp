@@ -201,13 +201,15 @@ void CudaEngine::quantize(const float* x, int n, int D, std::initializer_list<co
   });
 }
 
-void CudaEngine::matmul(const Proj& p, int slot, int n, float* y, int y_stride) {
+void CudaEngine::matmul(Projection which, const Proj& p, int slot, int n, float* y, int y_stride) {
   Acts& a = *acts_;
   const trine_cuda_args args{p.w.as<unsigned char>(), a.act_q.as<signed char>(), a.qsum.as<int>(),
                              a.scale[slot].as<float>(), y, static_cast<long long>(act_stride(p.K)), y_stride,
                              p.M, p.K, n};
   const CudaKernelChoice& c = n == 1 ? *p.gemv : *p.gemm;
-  timed(prof_.matmul_s, [&] { launch(n == 1 ? p.gemv_kernel : p.gemm_kernel, c.config, args); });
+  double s = 0;
+  timed(s, [&] { launch(n == 1 ? p.gemv_kernel : p.gemm_kernel, c.config, args); });
+  prof_.add_matmul(which, s, p.w.size());
 }
 
 void CudaEngine::add(float* x, const float* d, long long count) {
@@ -229,9 +231,9 @@ void CudaEngine::layer(int l, int n) {
 
   rmsnorm(x, L.input_norm, n, H, h);
   quantize(h, n, H, {&L.q, &L.k, &L.v});
-  matmul(L.q, 0, n, q, qdim);
-  matmul(L.k, 1, n, kc, kvdim);
-  matmul(L.v, 2, n, vc, kvdim);
+  matmul(Projection::q, L.q, 0, n, q, qdim);
+  matmul(Projection::k, L.k, 1, n, kc, kvdim);
+  matmul(Projection::v, L.v, 2, n, vc, kvdim);
   timed(prof_.attention_s, [&] {
     run(ops_->rope, static_cast<unsigned>(n), 1, "trine_op_rope", q, static_cast<long long>(qdim), d.heads, hd, pos_,
         rope_cs_.as<const float>());
@@ -244,18 +246,18 @@ void CudaEngine::layer(int l, int n) {
   });
   rmsnorm(attn, L.attn_sub_norm, n, qdim, attn);
   quantize(attn, n, qdim, {&L.o});
-  matmul(L.o, 0, n, o, H);
+  matmul(Projection::o, L.o, 0, n, o, H);
   add(x, o, static_cast<long long>(n) * H);
   rmsnorm(x, L.post_attn_norm, n, H, h);
   quantize(h, n, H, {&L.gate, &L.up});
-  matmul(L.gate, 0, n, g, I);
-  matmul(L.up, 1, n, u, I);
+  matmul(Projection::gate, L.gate, 0, n, g, I);
+  matmul(Projection::up, L.up, 1, n, u, I);
   const long long count = static_cast<long long>(n) * I;
   run(ops_->relu2_mul, blocks_for(count), 1, "trine_op_relu2_mul", static_cast<const float*>(g),
       static_cast<const float*>(u), g, count);
   rmsnorm(g, L.ffn_sub_norm, n, I, g);
   quantize(g, n, I, {&L.down});
-  matmul(L.down, 0, n, o, H);
+  matmul(Projection::down, L.down, 0, n, o, H);
   add(x, o, static_cast<long long>(n) * H);
 }
 

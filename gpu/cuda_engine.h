@@ -48,7 +48,7 @@ class CudaEngine final : public Engine {
   void rmsnorm(const float* x, const Buffer& w, int n, int D, float* y);
   // Quantizes n rows of D floats for the projections that read them (at most three, in slot order).
   void quantize(const float* x, int n, int D, std::initializer_list<const Proj*> projs);
-  void matmul(const Proj& p, int slot, int n, float* y, int y_stride);
+  void matmul(Projection which, const Proj& p, int slot, int n, float* y, int y_stride);
   void add(float* x, const float* d, long long count);
   template <class F>
   void timed(double& acc, F&& f);

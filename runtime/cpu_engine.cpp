@@ -29,10 +29,12 @@ struct Timed {
   ~Timed() { acc += std::chrono::duration<double>(Clock::now() - t0).count(); }
 };
 
-PreparedMatmul prepare(KernelProvider& kp, TernaryMatrix& W, int threads) {
+PreparedMatmul prepare(KernelProvider& kp, TernaryMatrix& W, int threads, WeightArena& arena) {
   PreparedMatmul pm = kp.prepare(W, threads);
   W.w.clear();  // the packed copy is all the engine reads from now on
   W.w.shrink_to_fit();
+  arena.adopt(pm.packed);
+  arena.adopt(pm.prefill_packed);
   return pm;
 }
 
@@ -52,13 +54,13 @@ CpuEngine::CpuEngine(ModelWeights w, int context_length, KernelProvider& kernels
   inv_freq_ = rope_inv_freq(dims_.rope_theta, dims_.head_dim);
   for (LayerWeights& L : w.layers) {
     Layer l;
-    l.q = prepare(kernels, L.q, opt.threads);
-    l.k = prepare(kernels, L.k, opt.threads);
-    l.v = prepare(kernels, L.v, opt.threads);
-    l.o = prepare(kernels, L.o, opt.threads);
-    l.gate = prepare(kernels, L.gate, opt.threads);
-    l.up = prepare(kernels, L.up, opt.threads);
-    l.down = prepare(kernels, L.down, opt.threads);
+    l.q = prepare(kernels, L.q, opt.threads, arena_);
+    l.k = prepare(kernels, L.k, opt.threads, arena_);
+    l.v = prepare(kernels, L.v, opt.threads, arena_);
+    l.o = prepare(kernels, L.o, opt.threads, arena_);
+    l.gate = prepare(kernels, L.gate, opt.threads, arena_);
+    l.up = prepare(kernels, L.up, opt.threads, arena_);
+    l.down = prepare(kernels, L.down, opt.threads, arena_);
     l.input_norm = std::move(L.input_norm);
     l.attn_sub_norm = std::move(L.attn_sub_norm);
     l.post_attn_norm = std::move(L.post_attn_norm);
@@ -72,13 +74,14 @@ CpuEngine::CpuEngine(ModelWeights w, int context_length, KernelProvider& kernels
 
 CpuEngine::~CpuEngine() = default;
 
-void CpuEngine::matmul(const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y) {
-  Timed t{prof_.matmul_s};
+void CpuEngine::matmul(Projection which, const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y) {
+  const auto t0 = Clock::now();
   const PackedWeights& w = pm.weights_for(a.N);
   y.resize(static_cast<std::size_t>(a.N) * w.M);
   ws_.prepare(a, w.wscale, pool_->size());
-  const trine_gemm_args args = make_gemm_args(w.bytes.data(), w.M, w.K, a, ws_, y.data(), w.M);
+  const trine_gemm_args args = make_gemm_args(w.data(), w.M, w.K, a, ws_, y.data(), w.M);
   run_gemm(*pool_, a.N == 1 ? pm.gemv : pm.gemm, args);
+  prof_.add_matmul(which, std::chrono::duration<double>(Clock::now() - t0).count(), w.size_bytes());
 }
 
 // Heads are shared out over the pool; each token attends to the cache up to its own position.
@@ -145,9 +148,9 @@ void CpuEngine::forward(const int* ids, int n, bool all_logits, std::vector<floa
     Layer& L = layers_[l];
     for (int t = 0; t < n; ++t) rmsnorm_f32(&x[t * H], L.input_norm.data(), dims_.eps, H, &h[t * H]);
     { Timed t{prof_.quantize_s}; quantize_acts(h.data(), n, H, H, acts); }  // once for q, k and v
-    matmul(L.q, acts, q);
-    matmul(L.k, acts, k);
-    matmul(L.v, acts, v);
+    matmul(Projection::q, L.q, acts, q);
+    matmul(Projection::k, L.k, acts, k);
+    matmul(Projection::v, L.v, acts, v);
     float* kc = &kcache_[(static_cast<std::size_t>(l) * ctx_ + pos_) * kvdim];
     float* vc = &vcache_[(static_cast<std::size_t>(l) * ctx_ + pos_) * kvdim];
     for (int t = 0; t < n; ++t) {
@@ -159,12 +162,12 @@ void CpuEngine::forward(const int* ids, int n, bool all_logits, std::vector<floa
     attention(l, n, q, attn);
     for (int t = 0; t < n; ++t) rmsnorm_f32(&attn[t * qdim], L.attn_sub_norm.data(), dims_.eps, qdim, &attn[t * qdim]);
     { Timed t{prof_.quantize_s}; quantize_acts(attn.data(), n, qdim, qdim, acts); }
-    matmul(L.o, acts, o);
+    matmul(Projection::o, L.o, acts, o);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
     for (int t = 0; t < n; ++t) rmsnorm_f32(&x[t * H], L.post_attn_norm.data(), dims_.eps, H, &h[t * H]);
     { Timed t{prof_.quantize_s}; quantize_acts(h.data(), n, H, H, acts); }  // once for gate and up
-    matmul(L.gate, acts, g);
-    matmul(L.up, acts, u);
+    matmul(Projection::gate, L.gate, acts, g);
+    matmul(Projection::up, L.up, acts, u);
     mlp.resize(g.size());
     for (std::size_t i = 0; i < g.size(); ++i) {
       const float r = std::max(g[i], 0.0f);
@@ -173,7 +176,7 @@ void CpuEngine::forward(const int* ids, int n, bool all_logits, std::vector<floa
     for (int t = 0; t < n; ++t)
       rmsnorm_f32(&mlp[static_cast<std::size_t>(t) * I], L.ffn_sub_norm.data(), dims_.eps, I, &mlp[static_cast<std::size_t>(t) * I]);
     { Timed t{prof_.quantize_s}; quantize_acts(mlp.data(), n, I, I, acts); }
-    matmul(L.down, acts, o);
+    matmul(Projection::down, L.down, acts, o);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += o[i];
   }
   pos_ += n;

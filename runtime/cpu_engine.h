@@ -29,7 +29,7 @@ class CpuEngine final : public Engine {
 
  private:
   struct Layer;
-  void matmul(const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y);
+  void matmul(Projection which, const PreparedMatmul& pm, const QuantizedActs& a, std::vector<float>& y);
   void attention(int layer, int n, std::vector<float>& q, std::vector<float>& out);
   void lm_head(const float* h, float* logits);
 
@@ -43,6 +43,7 @@ class CpuEngine final : public Engine {
   std::vector<float> final_norm_, inv_freq_;
   void embed_row(int id, float* out) const;
   void quantize_head();
+  WeightArena arena_;  // every layer's packed matrices, declared first so it outlives them
   std::vector<Layer> layers_;
   std::vector<float> kcache_, vcache_;  // [layer][ctx][kv_dim], post-RoPE keys
   GemmWorkspace ws_;

@@ -22,4 +22,16 @@ void Engine::check_forward(const int* ids, int n) const {
       throw Error(fmt::format("token id {} is outside the vocabulary (0..{})", ids[t], dims_.vocab - 1));
 }
 
+std::vector<ProjectionRate> projection_rates(const EngineProfile& now, const EngineProfile& then) {
+  std::vector<ProjectionRate> out;
+  for (int i = 0; i < kProjections; ++i) {
+    const ProjectionTime &a = now.proj[i], &b = then.proj[i];
+    const long calls = a.calls - b.calls;
+    const double s = a.s - b.s, bytes = a.bytes - b.bytes;
+    if (calls <= 0 || s <= 0) continue;
+    out.push_back({kProjectionNames[i], calls, s / calls, bytes / calls, bytes / s / 1e9});
+  }
+  return out;
+}
+
 }  // namespace trine

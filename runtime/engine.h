@@ -2,6 +2,7 @@
 // KV cache, on the CPU (runtime/cpu_engine.h) or a CUDA GPU (gpu/cuda_engine.h). Both take the
 // same ModelWeights and give the same errors for the same bad input.
 #pragma once
+#include <array>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -21,11 +22,39 @@ struct EngineOptions {
   bool profile = false;
 };
 
+// The seven weight matrices of a layer, in the order a forward pass multiplies them.
+enum class Projection { q, k, v, o, gate, up, down };
+inline constexpr int kProjections = 7;
+inline constexpr const char* kProjectionNames[kProjections] = {"q", "k", "v", "o", "gate", "up", "down"};
+
+// One projection's matmuls summed over layers and calls, with the packed weight bytes they read.
+struct ProjectionTime {
+  double s = 0, bytes = 0;
+  long calls = 0;
+};
+
+// What one projection's matmuls took between two profiles: per call, and as a read rate.
+struct ProjectionRate {
+  const char* name = "";
+  long calls = 0;
+  double s_per_call = 0, bytes_per_call = 0, gbps = 0;
+};
+
 // Time spent in each phase of forward(), summed over calls. Without phase timing everything is
 // other_s.
 struct EngineProfile {
   double matmul_s = 0, quantize_s = 0, attention_s = 0, lm_head_s = 0, other_s = 0;
   int calls = 0;
+  // matmul_s split by projection: how fast each kernel runs inside the model, between the other
+  // phases' traffic, not only alone as `bench kernels` times it.
+  std::array<ProjectionTime, kProjections> proj{};
+  void add_matmul(Projection p, double s, std::size_t weight_bytes) {
+    matmul_s += s;
+    ProjectionTime& t = proj[static_cast<int>(p)];
+    t.s += s;
+    t.bytes += static_cast<double>(weight_bytes);
+    ++t.calls;
+  }
   // Closes one forward() call that took total_s: what its timed phases (the growth since
   // `before`) did not cover goes to other_s.
   void end_call(double total_s, const EngineProfile& before) {
@@ -34,6 +63,10 @@ struct EngineProfile {
     ++calls;
   }
 };
+
+// Per projection, the matmuls run between `then` and `now`; projections without a timed call (none
+// made, or a GPU engine not asked to profile) are left out.
+std::vector<ProjectionRate> projection_rates(const EngineProfile& now, const EngineProfile& then);
 
 class Engine {
  public:

@@ -1,5 +1,8 @@
 #include "runtime/packed_weights.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace trine {
 
 PackedWeights pack_mad(const TernaryMatrix& W, mad::Layout layout) {
@@ -10,6 +13,34 @@ PackedWeights pack_mad(const TernaryMatrix& W, mad::Layout layout) {
   p.bytes.resize(static_cast<std::size_t>(layout.packed_bytes(W.M, W.K)));
   mad::pack(W.w.data(), W.M, W.K, layout, p.bytes.data());
   return p;
+}
+
+namespace {
+
+// Large next to a matrix, so the room a block's last matrix leaves unused is small; small next to a
+// model, so is the unused tail of the last block.
+constexpr std::size_t kArenaBlock = std::size_t{32} << 20;
+// Each matrix starts on its own page: a kernel's loads past its last byte stay zeros, as they do
+// in the padding of a buffer of its own.
+constexpr std::size_t kArenaAlign = 4096;
+
+std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
+
+}  // namespace
+
+void WeightArena::adopt(PackedWeights& w) {
+  const std::size_t n = w.size_bytes(), need = round_up(n, kArenaAlign);
+  if (n == 0 || w.arena_at_) return;
+  if (blocks_.empty() || used_ + need > blocks_.back().size()) {
+    blocks_.emplace_back(std::max(kArenaBlock, need));
+    used_ = 0;
+  }
+  uint8_t* at = blocks_.back().data() + used_;
+  std::memcpy(at, w.bytes.data(), n);
+  used_ += need;
+  w.bytes = AlignedBuffer<uint8_t>();
+  w.arena_at_ = at;
+  w.arena_size_ = n;
 }
 
 void GemmWorkspace::prepare(const QuantizedActs& a, float wscale, int nthreads) {

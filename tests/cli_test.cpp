@@ -324,6 +324,24 @@ TEST_F(CliTest, BenchModelWritesEveryJsonField) {
   EXPECT_GT(j["roofline"]["read_gbps"].get<double>(), 0);
   EXPECT_EQ(j["decode_s_per_token"]["n"].get<int>(), 8);  // 4 tokens x 2 repetitions
   EXPECT_GT(j["weight_bytes_per_token"].get<double>(), 4 * 7 * 256 * 256 / 4);  // at least the ternary weights
+  // Each decode step times every projection of each of the 4 layers, and together they read the
+  // packed ternary weights exactly once.
+  const nlohmann::json& projs = j["decode_projections"];
+  ASSERT_EQ(projs.size(), 7u) << projs.dump(1);
+  const char* names[] = {"q", "k", "v", "o", "gate", "up", "down"};
+  double bytes = 0;
+  for (std::size_t i = 0; i < projs.size(); ++i) {
+    EXPECT_EQ(projs[i]["name"].get<std::string>(), names[i]);
+    EXPECT_EQ(projs[i]["calls"].get<long>(), 4 * 8);
+    EXPECT_GT(projs[i]["gbps"].get<double>(), 0);
+    bytes += 4 * projs[i]["bytes_per_call"].get<double>();
+  }
+  EXPECT_EQ(bytes, j["ternary_weight_bytes_per_token"].get<double>());
+  EXPECT_NE(r.out.find("decode matmuls   us per call"), std::string::npos) << r.out;
+  const CmdResult prof = trine(fmt::format("run -m {} --ids 1,2 -n 3 --profile --object-cache {} --db {}", path("tiny"),
+                                           path("obj"), path("t.db")));
+  ASSERT_EQ(prof.status, 0) << prof.out;
+  EXPECT_NE(prof.out.find("decode matmul per call: q "), std::string::npos) << prof.out;
   const CmdResult bad = trine(fmt::format("bench -m {} --prompt 600 --gen 4 --object-cache {}", path("tiny"), path("obj")));
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.out.find("exceed the context"), std::string::npos) << bad.out;

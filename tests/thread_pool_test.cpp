@@ -100,7 +100,7 @@ TEST(ThreadPool, SleepingWorkersWakeAndDestroyCleanly) {
   std::atomic<int> ran{0};
   auto task = [&](int, int) { ran.fetch_add(1); };
   pool->run(task);
-  std::this_thread::sleep_for(30ms);  // far past the ~50 us spin: the workers are in futex wait
+  std::this_thread::sleep_for(30ms);  // far past the ~1 ms spin: the workers are in futex wait
   pool->run(task);
   EXPECT_EQ(ran.load(), 8);
   std::this_thread::sleep_for(30ms);
