@@ -4,9 +4,46 @@
 #include <cmath>
 #include <cstring>
 
+#include "runtime/quantize_simd.h"
+
 namespace trine {
 
 float act_scale(float amax) { return 127.0f / std::max(amax, 1e-5f); }
+
+namespace {
+
+float amax_scalar(const float* x, int n) {
+  float amax = 0.0f;
+  for (int k = 0; k < n; ++k) amax = std::max(amax, std::fabs(x[k]));
+  return amax;
+}
+
+int32_t round_scalar(const float* x, int n, float s, int8_t* q) {
+  int32_t sum = 0;
+  for (int k = 0; k < n; ++k) {
+    // rint honours the default rounding mode: round half to even, as torch.round does.
+    const float v = std::min(127.0f, std::max(-128.0f, std::rint(x[k] * s)));
+    q[k] = static_cast<int8_t>(v);
+    sum += q[k];
+  }
+  return sum;
+}
+
+const ActQuantKernels& act_quant() {
+  static const ActQuantKernels k = [] {
+    const ActQuantKernels v = simd_act_quant();
+    return v.amax && v.round ? v : scalar_act_quant();
+  }();
+  return k;
+}
+
+}  // namespace
+
+ActQuantKernels scalar_act_quant() { return {amax_scalar, round_scalar}; }
+
+#if !defined(__x86_64__) && !defined(__i386__)
+ActQuantKernels simd_act_quant() { return {}; }  // no vector loops for this architecture yet
+#endif
 
 void quantize_acts(const float* x, int N, int K, int64_t x_stride, QuantizedActs& out) {
   const int64_t stride = act_stride(K);
@@ -20,22 +57,13 @@ void quantize_acts(const float* x, int N, int K, int64_t x_stride, QuantizedActs
   out.stride = stride;
   out.qsum.assign(N, 0);
   out.s.assign(N, 0.0f);
+  const ActQuantKernels& kq = act_quant();
   for (int n = 0; n < N; ++n) {
     const float* xr = x + n * x_stride;
-    float amax = 0.0f;
-    for (int k = 0; k < K; ++k) amax = std::max(amax, std::fabs(xr[k]));
-    const float s = act_scale(amax);
+    const float s = act_scale(kq.amax(xr, K));
     int8_t* qr = out.q.data() + n * stride;
-    int32_t sum = 0;
-    for (int k = 0; k < K; ++k) {
-      // rint honours the default rounding mode: round half to even, as torch.round does.
-      float v = std::rint(xr[k] * s);
-      v = std::min(127.0f, std::max(-128.0f, v));
-      qr[k] = static_cast<int8_t>(v);
-      sum += qr[k];
-    }
+    out.qsum[n] = kq.round(xr, K, s, qr);
     std::memset(qr + K, 0, static_cast<size_t>(stride - K));
-    out.qsum[n] = sum;
     out.s[n] = s;
   }
 }
