@@ -121,15 +121,32 @@ void CpuEngine::quantize_head() {
 void CpuEngine::lm_head(const float* h, float* logits) {
   Timed t{prof_.lm_head_s};
   const int H = dims_.hidden, V = dims_.vocab;
+  const auto row = [H](const auto& table, int v) { return &table[static_cast<std::size_t>(v) * H]; };
+  auto one = [&](int v) {
+    if (!head_i8_.empty()) logits[v] = head_scale_[v] * dot_i8_f32(row(head_i8_, v), h, H);
+    else if (!embed_bf16_.empty()) logits[v] = dot_bf16_f32(row(embed_bf16_, v), h, H);
+    else logits[v] = dot_f32(h, row(embed_, v), H);
+  };
+  auto four = [&](const int (&v)[4]) {
+    float out[4];
+    if (!head_i8_.empty()) {
+      const int8_t* w[4] = {row(head_i8_, v[0]), row(head_i8_, v[1]), row(head_i8_, v[2]), row(head_i8_, v[3])};
+      dot4_i8_f32(w, h, H, out);
+      for (int j = 0; j < 4; ++j) logits[v[j]] = head_scale_[v[j]] * out[j];
+    } else if (!embed_bf16_.empty()) {
+      const uint16_t* w[4] = {row(embed_bf16_, v[0]), row(embed_bf16_, v[1]), row(embed_bf16_, v[2]), row(embed_bf16_, v[3])};
+      dot4_bf16_f32(w, h, H, out);
+      for (int j = 0; j < 4; ++j) logits[v[j]] = out[j];
+    } else {
+      for (int j = 0; j < 4; ++j) one(v[j]);
+    }
+  };
+  // Each thread streams the four quarters of its rows at once, then the rows left over.
   auto body = [&](int tid, int nth) {
     const int v0 = static_cast<int>(static_cast<int64_t>(V) * tid / nth), v1 = static_cast<int>(static_cast<int64_t>(V) * (tid + 1) / nth);
-    if (!head_i8_.empty()) {
-      for (int v = v0; v < v1; ++v) logits[v] = head_scale_[v] * dot_i8_f32(&head_i8_[static_cast<std::size_t>(v) * H], h, H);
-    } else if (!embed_bf16_.empty()) {
-      for (int v = v0; v < v1; ++v) logits[v] = dot_bf16_f32(&embed_bf16_[static_cast<std::size_t>(v) * H], h, H);
-    } else {
-      for (int v = v0; v < v1; ++v) logits[v] = dot_f32(h, &embed_[static_cast<std::size_t>(v) * H], H);
-    }
+    const int per = (v1 - v0) / 4;
+    for (int r = 0; r < per; ++r) four({v0 + r, v0 + per + r, v0 + 2 * per + r, v0 + 3 * per + r});
+    for (int v = v0 + 4 * per; v < v1; ++v) one(v);
   };
   pool_->run(body);
 }

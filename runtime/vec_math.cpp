@@ -41,6 +41,18 @@ const DotKernels& dot_kernels() {
 
 float dot_f32(const float* a, const float* b, int n) { return dot_kernels().f32(a, b, n); }
 
+void dot4_bf16_f32(const uint16_t* const* w, const float* x, int n, float* out) {
+  const DotKernels& k = dot_kernels();
+  if (k.bf16x4) return k.bf16x4(w, x, n, out);
+  for (int r = 0; r < 4; ++r) out[r] = k.bf16(w[r], x, n);
+}
+
+void dot4_i8_f32(const int8_t* const* w, const float* x, int n, float* out) {
+  const DotKernels& k = dot_kernels();
+  if (k.i8x4) return k.i8x4(w, x, n, out);
+  for (int r = 0; r < 4; ++r) out[r] = k.i8(w[r], x, n);
+}
+
 float dot_bf16_f32(const uint16_t* w, const float* x, int n) { return dot_kernels().bf16(w, x, n); }
 
 float dot_i8_f32(const int8_t* w, const float* x, int n) { return dot_kernels().i8(w, x, n); }

@@ -15,6 +15,11 @@ float dot_bf16_f32(const uint16_t* w, const float* x, int n);
 bool exact_in_bf16(const float* v, std::size_t n);
 // Dot of int8 weights (widened to fp32) with fp32 activations; the caller applies the row scale.
 float dot_i8_f32(const int8_t* w, const float* x, int n);
+// out[r] = the dot of row w[r] with x for four rows, bit for bit what the one-row dots give: four
+// far-apart rows streamed at once keep more DRAM pages in flight than one row at a time (the 2B4T
+// bf16 head, 2 threads: 20.4 -> 18.1 ms).
+void dot4_bf16_f32(const uint16_t* const* w, const float* x, int n, float* out);
+void dot4_i8_f32(const int8_t* const* w, const float* x, int n, float* out);
 void to_bf16_exact(const float* v, std::size_t n, uint16_t* out);  // requires exact_in_bf16
 float bf16_to_f32(uint16_t b);
 // y = w * x / sqrt(mean(x^2) + eps)

@@ -66,6 +66,8 @@ float dot_i8_neon(const int8_t* w, const float* x, int n) {
 
 DotKernels simd_dot_kernels() { return DotKernels{dot_f32_neon, dot_bf16_neon, dot_i8_neon}; }
 
+std::vector<DotKernels> all_simd_dot_kernels() { return {simd_dot_kernels()}; }
+
 }  // namespace trine
 
 #endif
