@@ -21,11 +21,7 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 
 // Adds the projection matmuls run between two profiles of one engine to `sum`.
 void add_projections(EngineProfile& sum, const EngineProfile& now, const EngineProfile& then) {
-  for (int i = 0; i < kProjections; ++i) {
-    sum.proj[i].s += now.proj[i].s - then.proj[i].s;
-    sum.proj[i].bytes += now.proj[i].bytes - then.proj[i].bytes;
-    sum.proj[i].calls += now.proj[i].calls - then.proj[i].calls;
-  }
+  for (int i = 0; i < kProjections; ++i) sum.proj[i] += now.proj[i] - then.proj[i];
 }
 
 nlohmann::json stats(const TimingStats& s) {

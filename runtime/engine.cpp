@@ -25,11 +25,9 @@ void Engine::check_forward(const int* ids, int n) const {
 std::vector<ProjectionRate> projection_rates(const EngineProfile& now, const EngineProfile& then) {
   std::vector<ProjectionRate> out;
   for (int i = 0; i < kProjections; ++i) {
-    const ProjectionTime &a = now.proj[i], &b = then.proj[i];
-    const long calls = a.calls - b.calls;
-    const double s = a.s - b.s, bytes = a.bytes - b.bytes;
-    if (calls <= 0 || s <= 0) continue;
-    out.push_back({kProjectionNames[i], calls, s / calls, bytes / calls, bytes / s / 1e9});
+    const ProjectionTime d = now.proj[i] - then.proj[i];
+    if (d.calls <= 0 || d.s <= 0) continue;
+    out.push_back({kProjectionNames[i], d.calls, d.s / d.calls, d.bytes / d.calls, d.bytes / d.s / 1e9});
   }
   return out;
 }

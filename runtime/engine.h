@@ -31,6 +31,11 @@ inline constexpr const char* kProjectionNames[kProjections] = {"q", "k", "v", "o
 struct ProjectionTime {
   double s = 0, bytes = 0;
   long calls = 0;
+  ProjectionTime operator-(const ProjectionTime& o) const { return {s - o.s, bytes - o.bytes, calls - o.calls}; }
+  ProjectionTime& operator+=(const ProjectionTime& o) {
+    s += o.s, bytes += o.bytes, calls += o.calls;
+    return *this;
+  }
 };
 
 // What one projection's matmuls took between two profiles: per call, and as a read rate.

@@ -21,9 +21,7 @@ float amax_scalar(const float* x, int n) {
 int32_t round_scalar(const float* x, int n, float s, int8_t* q) {
   int32_t sum = 0;
   for (int k = 0; k < n; ++k) {
-    // rint honours the default rounding mode: round half to even, as torch.round does.
-    const float v = std::min(127.0f, std::max(-128.0f, std::rint(x[k] * s)));
-    q[k] = static_cast<int8_t>(v);
+    q[k] = quantize_act(x[k], s);
     sum += q[k];
   }
   return sum;
@@ -69,8 +67,7 @@ void quantize_acts(const float* x, int N, int K, int64_t x_stride, QuantizedActs
 }
 
 float quantize_row_i8(const float* row, int n, int8_t* out) {
-  float amax = 0;
-  for (int i = 0; i < n; ++i) amax = std::max(amax, std::fabs(row[i]));
+  const float amax = amax_scalar(row, n);
   const float scale = amax > 0 ? amax / 127.0f : 1.0f;
   for (int i = 0; i < n; ++i) out[i] = static_cast<int8_t>(std::rint(row[i] / scale));
   return scale;

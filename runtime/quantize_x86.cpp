@@ -59,8 +59,7 @@ __attribute__((target("avx2"))) int32_t round_avx2(const float* x, int n, float 
   int32_t total = 0;
   for (int32_t v : lanes) total += v;
   for (; k < n; ++k) {
-    const float v = std::min(127.0f, std::max(-128.0f, std::rint(x[k] * s)));
-    q[k] = static_cast<int8_t>(v);
+    q[k] = quantize_act(x[k], s);
     total += q[k];
   }
   return total;
