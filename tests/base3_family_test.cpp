@@ -127,7 +127,8 @@ std::string read_source(const std::string& rel) {
 TEST(Base3Family, SourceCompilesForEveryIsa) {
   std::vector<trine::jit::SourceFile> headers;
   for (const char* rel : {"templates/cpu/base3.h", "templates/cpu/base3_layout.h", "templates/cpu/mad.h",
-                          "templates/cpu/mad_layout.h", "templates/cpu/row_blocks.h", "runtime/kernel_abi.h"})
+                          "templates/cpu/mad_layout.h", "templates/cpu/row_blocks.h", "templates/cpu/out_prefetch.h",
+                          "runtime/kernel_abi.h"})
     headers.push_back({rel, read_source(rel)});
   for (Isa isa : kIsas) {
     trine::jit::Target t = trine::jit::host_target();

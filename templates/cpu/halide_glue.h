@@ -10,6 +10,7 @@
 
 #include "runtime/kernel_abi.h"
 #include "templates/cpu/mad_layout.h"
+#include "templates/cpu/out_prefetch.h"
 
 namespace trine::halide_glue {
 
@@ -68,9 +69,13 @@ inline void run(Pipeline fn, const Schedule& s, const trine_gemm_args* a, int32_
   const int64_t rows = static_cast<int64_t>(s.r) * s.nb, tiles = (a->M + rows - 1) / rows;
   if (s.g == 0) {
     const int64_t t0 = tiles * tid / nthreads, t1 = tiles * (tid + 1) / nthreads;
-    if (t1 > t0) run_rows(fn, s, a, t0 * rows, t1 * rows < a->M ? t1 * rows : a->M);
+    if (t1 > t0) {
+      prefetch_out_rows(a, t0 * rows, t1 * rows);
+      run_rows(fn, s, a, t0 * rows, t1 * rows < a->M ? t1 * rows : a->M);
+    }
     return;
   }
+  for (int64_t c = tid; c * s.g < tiles; c += nthreads) prefetch_out_rows(a, c * s.g * rows, (c + 1) * s.g * rows);
   for (int64_t c = tid; c * s.g < tiles; c += nthreads) {
     const int64_t end = (c + 1) * s.g * rows;
     run_rows(fn, s, a, c * s.g * rows, end < a->M ? end : a->M);

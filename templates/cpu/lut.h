@@ -38,6 +38,7 @@
 
 #include "runtime/kernel_abi.h"
 #include "templates/cpu/lut_layout.h"
+#include "templates/cpu/out_prefetch.h"
 
 #if defined(__clang__)
 #define TRINE_LUT_UNROLL _Pragma("unroll")
@@ -390,6 +391,13 @@ struct Driver {
     const Ctx x{a, K::kLayout.block_bytes(a->K), K::kLayout.padded_groups(a->K)};
     const Rows<K::MB, K::SPLIT> rows(static_cast<int>(K::kLayout.blocks(a->M)), tid, nthreads);
     if (rows.count == 0) return;
+    for (int i = 0; i < rows.count; ++i) {
+      const Work wk = rows.at(i);
+      for (int j = 0; j < wk.n; ++j) {
+        const int64_t m0 = static_cast<int64_t>(wk.b0 + j * wk.bs) * K::kLayout.r;
+        prefetch_out_rows(a, m0, m0 + K::kLayout.r);
+      }
+    }
     alignas(64) uint8_t tab[32 * K::NT * K::SEG];
     const int step = K::TR > 0 ? K::TR : rows.count;
     for (int c0 = 0; c0 < rows.count; c0 += step) {

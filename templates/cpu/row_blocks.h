@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "runtime/kernel_abi.h"
+#include "templates/cpu/out_prefetch.h"
 
 namespace trine::rows {
 
@@ -65,11 +66,13 @@ struct Driver {
       const int B0 = static_cast<int>(static_cast<int64_t>(x.nblocks) * tid / nthreads);
       const int B1 = static_cast<int>(static_cast<int64_t>(x.nblocks) * (tid + 1) / nthreads);
       const int part = (B1 - B0) / MB;
+      prefetch_out_rows(a, static_cast<int64_t>(B0) * layout.r, static_cast<int64_t>(B1) * layout.r);
       for (int i = 0; i < part; ++i) group<MB>(x, B0 + i, part, scratch);
       for (int b = B0 + part * MB; b < B1; ++b) group<1>(x, b, 1, scratch);
       return;
     }
     const int ngroups = (x.nblocks + MB - 1) / MB;
+    const int64_t group_rows = static_cast<int64_t>(MB) * layout.r;
     auto do_group = [&](int g) {
       const int b0 = g * MB;
       if (b0 + MB <= x.nblocks) {
@@ -81,8 +84,10 @@ struct Driver {
     if constexpr (SPLIT == 0) {
       const int g0 = static_cast<int>(static_cast<int64_t>(ngroups) * tid / nthreads);
       const int g1 = static_cast<int>(static_cast<int64_t>(ngroups) * (tid + 1) / nthreads);
+      prefetch_out_rows(a, g0 * group_rows, g1 * group_rows);
       for (int g = g0; g < g1; ++g) do_group(g);
     } else {
+      for (int g = tid; g < ngroups; g += nthreads) prefetch_out_rows(a, g * group_rows, (g + 1) * group_rows);
       for (int g = tid; g < ngroups; g += nthreads) do_group(g);
     }
   }
