@@ -64,13 +64,14 @@ void pin_thread(std::thread& t, int cpu) {
 
 }  // namespace
 
-ThreadPool::ThreadPool(int nthreads, bool pin) : nthreads_(nthreads < 1 ? 1 : nthreads) {
+ThreadPool::ThreadPool(int nthreads, bool pin) : done_(nthreads < 1 ? 1 : nthreads) {
+  d_.nthreads = nthreads < 1 ? 1 : nthreads;
   const std::vector<int> cpus = process_cpus();
   // With more threads than CPUs a spinning thread holds the core the thread it waits for needs
   // (measured: 110 us a run instead of 1 us), so an oversubscribed pool sleeps at once.
-  spin_ = !cpus.empty() && static_cast<std::size_t>(nthreads_) <= cpus.size();
+  spin_ = !cpus.empty() && static_cast<std::size_t>(d_.nthreads) <= cpus.size();
   try {
-    for (int tid = 1; tid < nthreads_; ++tid) {
+    for (int tid = 1; tid < d_.nthreads; ++tid) {
       threads_.emplace_back([this, tid] { worker(tid); });
       if (pin && !cpus.empty()) pin_thread(threads_.back(), cpus[tid % cpus.size()]);
     }
@@ -83,38 +84,40 @@ ThreadPool::ThreadPool(int nthreads, bool pin) : nthreads_(nthreads < 1 ? 1 : nt
 ThreadPool::~ThreadPool() { stop_workers(); }
 
 void ThreadPool::stop_workers() {
-  stop_.store(true, std::memory_order_relaxed);
-  // The release bump publishes stop_ to a worker that wakes on the new epoch.
-  epoch_.fetch_add(1, std::memory_order_release);
-  epoch_.notify_all();
+  d_.stop.store(true, std::memory_order_relaxed);
+  // The release bump publishes stop to a worker that wakes on the new epoch.
+  d_.epoch.fetch_add(1, std::memory_order_release);
+  d_.epoch.notify_all();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }
 
 void ThreadPool::run(Task task, void* ctx) {
-  if (nthreads_ == 1) {
+  if (d_.nthreads == 1) {
     call_task(task, ctx, 0, 1);
     return;
   }
   // Safe to overwrite: the previous run() returned only after every worker was done reading.
-  task_ = task;
-  ctx_ = ctx;
-  pending_.store(nthreads_ - 1, std::memory_order_relaxed);
-  epoch_.fetch_add(1, std::memory_order_release);
-  epoch_.notify_all();  // no system call unless a worker is asleep
-  call_task(task, ctx, 0, nthreads_);
-  spin_then_wait(pending_, spin_, [](int p) { return p == 0; });
+  d_.task = task;
+  d_.ctx = ctx;
+  const uint32_t epoch = d_.epoch.load(std::memory_order_relaxed) + 1;
+  d_.epoch.store(epoch, std::memory_order_release);
+  d_.epoch.notify_all();  // no system call unless a worker is asleep
+  call_task(task, ctx, 0, d_.nthreads);
+  for (int tid = 1; tid < d_.nthreads; ++tid)
+    spin_then_wait(done_[tid].epoch, spin_, [epoch](uint32_t e) { return e == epoch; });
 }
 
 void ThreadPool::worker(int tid) {
   // Not a load: run() may already have bumped the epoch before this thread got scheduled.
   uint32_t seen = 0;
   for (;;) {
-    spin_then_wait(epoch_, spin_, [seen](uint32_t e) { return e != seen; });
-    seen = epoch_.load(std::memory_order_acquire);
-    if (stop_.load(std::memory_order_relaxed)) return;
-    call_task(task_, ctx_, tid, nthreads_);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    spin_then_wait(d_.epoch, spin_, [seen](uint32_t e) { return e != seen; });
+    seen = d_.epoch.load(std::memory_order_acquire);
+    if (d_.stop.load(std::memory_order_relaxed)) return;
+    call_task(d_.task, d_.ctx, tid, d_.nthreads);
+    done_[tid].epoch.store(seen, std::memory_order_release);
+    done_[tid].epoch.notify_one();
   }
 }
 

@@ -21,7 +21,7 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  int size() const { return nthreads_; }
+  int size() const { return d_.nthreads; }
   // Runs task(ctx, tid, size()) on every thread and returns when all have finished.
   void run(Task task, void* ctx);
   template <class F>
@@ -32,13 +32,25 @@ class ThreadPool {
  private:
   void worker(int tid);
   void stop_workers();
-  int nthreads_;
+  // What a worker reads to start a run, in one cache line written only by run(): a spinning
+  // worker gets the new epoch and the task in one transfer between cores. With task and context
+  // on the line of the pool's other fields and the stop flag beside the completion count, a run
+  // crossed cores five times; an empty run took 0.63 us, a tenth of it on a 6 us k,v call share.
+  struct alignas(64) Dispatch {
+    std::atomic<uint32_t> epoch{0};
+    std::atomic<bool> stop{false};
+    int nthreads = 1;
+    Task task = nullptr;
+    void* ctx = nullptr;
+  };
+  // Each worker publishes the epoch it last finished on a line of its own, so finishing is one
+  // store that no other worker contends for.
+  struct alignas(64) Done {
+    std::atomic<uint32_t> epoch{0};
+  };
+  Dispatch d_;
+  std::vector<Done> done_;  // by tid; done_[0] unused
   std::vector<std::thread> threads_;
-  Task task_ = nullptr;
-  void* ctx_ = nullptr;
-  alignas(64) std::atomic<uint32_t> epoch_{0};
-  alignas(64) std::atomic<int> pending_{0};
-  std::atomic<bool> stop_{false};
   bool spin_ = true;  // false when the pool has more threads than this process has CPUs
 };
 
