@@ -13,15 +13,17 @@ double round_median(const std::vector<double>& samples, std::size_t from) {
   return summarize(std::vector<double>(samples.begin() + static_cast<long>(from), samples.end())).median_s;
 }
 
-// A plain read of as many bytes per call as a decode kernel reads, one and two streams per
-// thread, timed among the kernels; each round counts the faster.
+// A plain read of as many bytes per call as a decode kernel reads, one, two and four streams per
+// thread, timed among the kernels; each round counts the fastest.
 struct CallRead {
-  TimedKernel one, two;
+  static constexpr int kStreams[3] = {1, 2, 4};
+  TimedKernel reads[3];
   std::unique_ptr<ColdCopies> cold;
   std::size_t round_from = 0;  // the first sample of the current round
   std::vector<double> gbps, frac_bw;  // per round
   void end_round(std::size_t bytes, double probe_gbps) {
-    const double t = std::min(round_median(one.samples, round_from), round_median(two.samples, round_from));
+    double t = round_median(reads[0].samples, round_from);
+    for (const TimedKernel& r : reads) t = std::min(t, round_median(r.samples, round_from));
     gbps.push_back(static_cast<double>(read_call_bytes(bytes)) / t / 1e9);
     frac_bw.push_back(gbps.back() / probe_gbps);
   }
@@ -73,11 +75,12 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
       if (l->call_read && !l->call_read->cold) {
         CallRead& cr = *l->call_read;
         cr.cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes);
-        cr.one.fn = read_call, cr.two.fn = read_call_two;
-        for (TimedKernel* k : {&cr.one, &cr.two}) {
-          k->args.K = static_cast<int32_t>(it.packed.size_bytes());
-          k->cold = cr.cold.get();
-          gemv.push_back(k);
+        for (int i = 0; i < 3; ++i) {
+          TimedKernel& k = cr.reads[i];
+          k.fn = read_call_fn(CallRead::kStreams[i]);
+          k.args.K = static_cast<int32_t>(it.packed.size_bytes());
+          k.cold = cr.cold.get();
+          gemv.push_back(&k);
         }
       }
       gemv.push_back(&l->timed);
@@ -101,7 +104,7 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
   for (int r = 0; r < opt.rounds; ++r) {
     std::vector<std::size_t> before;
     for (auto& l : live) before.push_back(l->timed.samples.size());
-    for (auto& entry : call_reads) entry.second.round_from = entry.second.one.samples.size();
+    for (auto& entry : call_reads) entry.second.round_from = entry.second.reads[0].samples.size();
     const double bw_before = probe.gbps();
     const double peak_before = int8_peak_gmacs(pool, peak_isa);
     time_interleaved(pool, gemv, opt.gemv_reps, rng);

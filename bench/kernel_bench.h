@@ -35,7 +35,7 @@ struct BenchRow {
   double weight_bytes = 0, bits_per_weight = 0, gbps = 0, gmacs = 0;
   // Median over rounds of (this round's rate / the probes around it), not a ratio of medians.
   double frac_read_bw = 0, frac_int8_peak = 0;
-  // Decode: rate over a plain read of the same bytes per call (bench/roofline.h, read_call),
+  // Decode: rate over a plain read of the same bytes per call (bench/roofline.h, read_call_fn),
   // timed among the kernels; the part of the gap to frac_read_bw that any reader pays per call.
   std::optional<double> frac_call_read{};
 };

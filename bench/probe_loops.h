@@ -10,10 +10,13 @@ namespace trine::bench {
 
 extern const char* const kProbeArch;  // "x86", "aarch64"
 
-// Streams `bytes` at p with the widest loads the host has (two_streams: from two far-apart halves
-// at once) and returns a value folded from every load, so none can be dropped; *read is how many
-// bytes that was.
-uint64_t read_pass(const uint8_t* p, std::size_t bytes, bool two_streams, std::size_t* read);
+// Stream counts read_pass supports: one, two or four far-apart parts of the range read at once.
+inline bool valid_read_streams(int streams) { return streams == 1 || streams == 2 || streams == 4; }
+
+// Streams `bytes` at p with the widest loads the host has, as `streams` far-apart parts read side
+// by side, and returns a value folded from every load, so none can be dropped; *read is how many
+// bytes that was (all of them when bytes is a multiple of 64 * streams).
+uint64_t read_pass(const uint8_t* p, std::size_t bytes, int streams, std::size_t* read);
 
 // Whether this build has a multiply-add loop for the ISA.
 bool has_int8_peak_loop(Isa isa);

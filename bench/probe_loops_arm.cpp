@@ -10,24 +10,18 @@ const char* const kProbeArch = "aarch64";
 
 namespace {
 
-// Eight independent accumulators (128 bytes a step) keep the loads, not the XORs, the limit;
-// two streams interleave two far-apart halves.
-uint64_t read_neon(const uint8_t* p, std::size_t bytes, bool two_streams, std::size_t* read) {
+// Each step reads one 64-byte line of each of S far-apart parts, as the x86 probe does; eight
+// independent accumulators keep the loads, not the XORs, the limit.
+template <int S>
+uint64_t read_neon(const uint8_t* p, std::size_t part) {
   uint8x16_t acc[8];
   for (auto& a : acc) a = vdupq_n_u8(0);
-  if (two_streams) {
-    const std::size_t half = bytes / 2 / 64 * 64;
-    for (std::size_t i = 0; i + 64 <= half; i += 64)
+  for (std::size_t i = 0; i + 64 <= part; i += 64)
+    for (int s = 0; s < S; ++s)
       for (int j = 0; j < 4; ++j) {
-        acc[j] = veorq_u8(acc[j], vld1q_u8(p + i + 16 * j));
-        acc[4 + j] = veorq_u8(acc[4 + j], vld1q_u8(p + half + i + 16 * j));
+        uint8x16_t& a = acc[(4 * s + j) % 8];
+        a = veorq_u8(a, vld1q_u8(p + s * part + i + 16 * j));
       }
-    *read = 2 * half;
-  } else {
-    for (std::size_t i = 0; i + 128 <= bytes; i += 128)
-      for (int j = 0; j < 8; ++j) acc[j] = veorq_u8(acc[j], vld1q_u8(p + i + 16 * j));
-    *read = bytes / 128 * 128;
-  }
   for (int j = 1; j < 8; ++j) acc[0] = veorq_u8(acc[0], acc[j]);
   const uint64x2_t v = vreinterpretq_u64_u8(acc[0]);
   return vgetq_lane_u64(v, 0) ^ vgetq_lane_u64(v, 1);
@@ -48,8 +42,12 @@ long peak_sdot(long n) {
 
 }  // namespace
 
-uint64_t read_pass(const uint8_t* p, std::size_t bytes, bool two_streams, std::size_t* read) {
-  return read_neon(p, bytes, two_streams, read);
+uint64_t read_pass(const uint8_t* p, std::size_t bytes, int streams, std::size_t* read) {
+  const std::size_t part = bytes / static_cast<std::size_t>(streams) / 64 * 64;
+  *read = part * static_cast<std::size_t>(streams);
+  if (streams == 4) return read_neon<4>(p, part);
+  if (streams == 2) return read_neon<2>(p, part);
+  return read_neon<1>(p, part);
 }
 
 bool has_int8_peak_loop(Isa isa) { return isa == Isa::neondot; }

@@ -28,13 +28,13 @@ ReadProbe::ReadProbe(ThreadPool& pool, std::size_t bytes) : pool_(pool), buf_(by
   std::memset(buf_.data(), 1, bytes);  // touch every page before timing
 }
 
-double ReadProbe::pass(bool two_streams) {
+double ReadProbe::pass(int streams) {
   std::atomic<uint64_t> sink{0};
   const std::size_t per = buf_.size() / pool_.size() / 4096 * 4096;
   std::atomic<std::size_t> read{0};
   auto body = [&](int tid, int) {
     std::size_t mine = 0;
-    sink += read_pass(buf_.data() + per * tid, per, two_streams, &mine);
+    sink += read_pass(buf_.data() + per * tid, per, streams, &mine);
     if (tid == 0) read = mine;
   };
   const auto t0 = Clock::now();
@@ -43,7 +43,7 @@ double ReadProbe::pass(bool two_streams) {
   return static_cast<double>(read.load() * pool_.size()) / s / 1e9;
 }
 
-double ReadProbe::gbps() { return std::max(pass(false), pass(true)); }
+double ReadProbe::gbps() { return std::max({pass(1), pass(2), pass(4)}); }
 
 namespace {
 
@@ -54,20 +54,22 @@ std::size_t read_call_offset(std::size_t bytes, int tid, int n) {
 
 std::atomic<uint64_t> read_call_sink{0};  // every load feeds it, so none is dropped
 
-void read_slice(const trine_gemm_args* args, int32_t tid, int32_t nthreads, bool two_streams) {
+template <int S>
+void read_slice(const trine_gemm_args* args, int32_t tid, int32_t nthreads) {
   const std::size_t bytes = static_cast<std::size_t>(args->K);
   const std::size_t b0 = read_call_offset(bytes, tid, nthreads), b1 = read_call_offset(bytes, tid + 1, nthreads);
   std::size_t read = 0;
-  read_call_sink.fetch_add(read_pass(args->w + b0, b1 - b0, two_streams, &read), std::memory_order_relaxed);
+  read_call_sink.fetch_add(read_pass(args->w + b0, b1 - b0, S, &read), std::memory_order_relaxed);
 }
 
 }  // namespace
 
 std::size_t read_call_bytes(std::size_t bytes) { return bytes / 512 * 512; }
 
-void read_call(const trine_gemm_args* args, int32_t tid, int32_t nthreads) { read_slice(args, tid, nthreads, false); }
-
-void read_call_two(const trine_gemm_args* args, int32_t tid, int32_t nthreads) { read_slice(args, tid, nthreads, true); }
+trine_gemm_fn read_call_fn(int streams) {
+  if (!valid_read_streams(streams)) throw Error(fmt::format("a call read has 1, 2 or 4 streams, not {}", streams));
+  return streams == 4 ? read_slice<4> : streams == 2 ? read_slice<2> : read_slice<1>;
+}
 
 double int8_peak_gmacs(ThreadPool& pool, Isa isa) {
   // Checked here, not in the pool: a task must not throw.

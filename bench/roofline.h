@@ -16,10 +16,10 @@ class ReadProbe {
  public:
   // bytes: the buffer streamed; several times the LLC so no pass is served from cache.
   ReadProbe(ThreadPool& pool, std::size_t bytes);
-  double gbps();  // the better of a one-stream and a two-stream pass per thread, all threads
+  double gbps();  // the best of one-, two- and four-stream passes per thread, all threads
 
  private:
-  double pass(bool two_streams);
+  double pass(int streams);
   ThreadPool& pool_;
   AlignedBuffer<uint8_t> buf_;
 };
@@ -33,10 +33,9 @@ std::size_t read_probe_bytes(const HostInfo& host);
 // the threads as a kernel splits its rows, with the kernel ABI so the same protocol times it
 // (cold copies, interleaved with the kernels). A long stream hides what a call of a few hundred
 // KB cannot: waking the workers, the first misses before prefetching runs ahead, the page walks
-// of a matrix the previous call did not touch. Reads read_call_bytes(K) bytes in all, as one
-// stream per thread, or (read_call_two) two far-apart streams per thread.
-void read_call(const trine_gemm_args* args, int32_t tid, int32_t nthreads);
-void read_call_two(const trine_gemm_args* args, int32_t tid, int32_t nthreads);
+// of a matrix the previous call did not touch. The function reads read_call_bytes(K) bytes in
+// all, as `streams` (1, 2 or 4) far-apart streams per thread.
+trine_gemm_fn read_call_fn(int streams);
 std::size_t read_call_bytes(std::size_t bytes);
 
 }  // namespace trine::bench
