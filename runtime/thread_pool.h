@@ -32,10 +32,11 @@ class ThreadPool {
  private:
   void worker(int tid);
   void stop_workers();
-  // What a worker reads to start a run, in one cache line written only by run(): a spinning
-  // worker gets the new epoch and the task in one transfer between cores. With task and context
-  // on the line of the pool's other fields and the stop flag beside the completion count, a run
-  // crossed cores five times; an empty run took 0.63 us, a tenth of it on a 6 us k,v call share.
+  // What a worker reads to start a run, in one cache line that only the caller's thread writes:
+  // a spinning worker gets the new epoch and the task in one transfer between cores. With task and
+  // context on the line of the pool's other fields and the stop flag beside a shared completion
+  // count, a run crossed cores about five times: an empty 2-thread run took 0.63 us (5 % of a
+  // 12 us k,v decode call), now 0.36 us.
   struct alignas(64) Dispatch {
     std::atomic<uint32_t> epoch{0};
     std::atomic<bool> stop{false};
