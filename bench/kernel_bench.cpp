@@ -1,8 +1,10 @@
 #include "bench/kernel_bench.h"
 
+#include <iterator>
 #include <map>
 #include <random>
 
+#include "bench/probe_loops.h"
 #include "bench/roofline.h"
 
 namespace trine::bench {
@@ -16,8 +18,7 @@ double round_median(const std::vector<double>& samples, std::size_t from) {
 // A plain read of as many bytes per call as a decode kernel reads, one, two and four streams per
 // thread, timed among the kernels; each round counts the fastest.
 struct CallRead {
-  static constexpr int kStreams[3] = {1, 2, 4};
-  TimedKernel reads[3];
+  TimedKernel reads[std::size(kReadStreams)];
   std::unique_ptr<ColdCopies> cold;
   std::size_t round_from = 0;  // the first sample of the current round
   std::vector<double> gbps, frac_bw;  // per round
@@ -75,9 +76,9 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
       if (l->call_read && !l->call_read->cold) {
         CallRead& cr = *l->call_read;
         cr.cold = std::make_unique<ColdCopies>(it.packed.bytes.data(), it.packed.size_bytes(), cold_bytes);
-        for (int i = 0; i < 3; ++i) {
+        for (std::size_t i = 0; i < std::size(kReadStreams); ++i) {
           TimedKernel& k = cr.reads[i];
-          k.fn = read_call_fn(CallRead::kStreams[i]);
+          k.fn = read_call_fn(kReadStreams[i]);
           k.args.K = static_cast<int32_t>(it.packed.size_bytes());
           k.cold = cr.cold.get();
           gemv.push_back(&k);

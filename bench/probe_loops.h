@@ -11,7 +11,13 @@ namespace trine::bench {
 extern const char* const kProbeArch;  // "x86", "aarch64"
 
 // Stream counts read_pass supports: one, two or four far-apart parts of the range read at once.
-inline bool valid_read_streams(int streams) { return streams == 1 || streams == 2 || streams == 4; }
+// The roofline and the call reads try each and keep the fastest.
+inline constexpr int kReadStreams[3] = {1, 2, 4};
+inline bool valid_read_streams(int streams) {
+  for (int s : kReadStreams)
+    if (s == streams) return true;
+  return false;
+}
 
 // Streams `bytes` at p with the widest loads the host has, as `streams` far-apart parts read side
 // by side, and returns a value folded from every load, so none can be dropped; *read is how many

@@ -43,7 +43,11 @@ double ReadProbe::pass(int streams) {
   return static_cast<double>(read.load() * pool_.size()) / s / 1e9;
 }
 
-double ReadProbe::gbps() { return std::max({pass(1), pass(2), pass(4)}); }
+double ReadProbe::gbps() {
+  double best = 0;
+  for (int s : kReadStreams) best = std::max(best, pass(s));
+  return best;
+}
 
 namespace {
 
