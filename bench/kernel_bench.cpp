@@ -4,6 +4,7 @@
 #include <map>
 #include <random>
 
+#include "bench/decode_layer.h"
 #include "bench/probe_loops.h"
 #include "bench/roofline.h"
 
@@ -60,7 +61,9 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     ++decode_items;
     if (read_call_bytes(it.packed.size_bytes()) > 0) call_reads[it.packed.size_bytes()];
   }
-  const std::size_t cold_bytes = cold_bytes_for(host.cache.l3, decode_items + call_reads.size());
+  // One more set of copies: the decode layer's, if the items make one.
+  const std::size_t cold_bytes = cold_bytes_for(host.cache.l3, decode_items + call_reads.size() + 1);
+  std::unique_ptr<DecodeLayer> layer = DecodeLayer::build(items, cold_bytes, pool.size());
   for (BenchItem& it : items) {
     auto l = std::make_unique<Live>();
     l->item = &it;
@@ -98,6 +101,10 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
   probe.gbps();  // first pass faults nothing in but warms the TLB and wakes the workers
   time_interleaved(pool, gemv, 1, rng);
   time_interleaved(pool, gemm, 1, rng);
+  if (layer) {
+    layer->time(pool, 1);
+    layer->clear();
+  }
   for (TimedKernel* k : gemv) k->samples.clear();
   for (TimedKernel* k : gemm) k->samples.clear();
   // Neighbours move this machine's bandwidth from minute to minute, so each kernel is compared
@@ -109,12 +116,14 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     const double bw_before = probe.gbps();
     const double peak_before = int8_peak_gmacs(pool, peak_isa);
     time_interleaved(pool, gemv, opt.gemv_reps, rng);
+    if (layer) layer->time(pool, opt.gemv_reps);
     time_interleaved(pool, gemm, opt.gemm_reps, rng);
     const double bw_r = (bw_before + probe.gbps()) / 2;
     const double peak_r = (peak_before + int8_peak_gmacs(pool, peak_isa)) / 2;
     bw.push_back(bw_r);
     peak.push_back(peak_r);
     for (auto& [bytes, cr] : call_reads) cr.end_round(bytes, bw_r);
+    if (layer) layer->end_round(bw_r);
     for (std::size_t i = 0; i < live.size(); ++i) {
       Live& l = *live[i];
       const double t = round_median(l.timed.samples, before[i]);
@@ -147,6 +156,10 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     if (!l->frac_call.empty()) row.frac_call_read = summarize(l->frac_call).median_s;
     rep.rows.push_back(row);
   }
+  if (layer) {
+    rep.layer = layer->rows();
+    rep.layer_total = layer->total();
+  }
   return rep;
 }
 
@@ -165,6 +178,16 @@ nlohmann::json BenchReport::to_json() const {
   j["call_reads"] = nlohmann::json::array();
   for (const CallReadRow& c : call_reads)
     j["call_reads"].push_back({{"bytes", c.bytes}, {"gbps", c.gbps}, {"frac_read_bw", c.frac_read_bw}});
+  if (!layer.empty()) {
+    nlohmann::json steps = nlohmann::json::array();
+    for (const LayerRow& r : layer)
+      steps.push_back({{"proj", r.proj}, {"M", r.M}, {"K", r.K}, {"family", r.family}, {"isa", r.isa}, {"config", r.config},
+                       {"median_s", r.stats.median_s}, {"timing", stats_json(r.stats)}, {"weight_bytes", r.weight_bytes},
+                       {"gbps", r.gbps}, {"frac_read_bw", r.frac_read_bw}});
+    j["decode_layer"] = {{"steps", steps}, {"median_s", layer_total.stats.median_s}, {"timing", stats_json(layer_total.stats)},
+                         {"weight_bytes", layer_total.weight_bytes}, {"gbps", layer_total.gbps},
+                         {"frac_read_bw", layer_total.frac_read_bw}};
+  }
   j["results"] = nlohmann::json::array();
   for (const BenchRow& r : rows) {
     j["results"].push_back({{"label", r.label}, {"op", r.op}, {"M", r.M}, {"K", r.K}, {"N", r.N},

@@ -22,6 +22,7 @@ struct BenchItem {
   int M = 0, K = 0, N = 1;
   std::string family, isa, config;
   bool tuned = false;  // from the tuning database, else the family default
+  bool in_layer = false;  // the kernel the engine would run for this shape (the stored winner)
   trine_gemm_fn fn = nullptr;
   PackedWeights packed;      // the shape's weights in the kernel's layout
   const Problem* data = nullptr;  // activations for the shape (and the weights packed above)
@@ -46,6 +47,20 @@ struct CallReadRow {
   double bytes = 0, gbps = 0, frac_read_bw = 0;  // medians over rounds
 };
 
+// A projection's GEMV timed in its place in a decoder layer (bench/decode_layer.h).
+struct LayerRow {
+  std::string proj, family, isa, config;
+  int M = 0, K = 0;
+  TimingStats stats{};
+  double weight_bytes = 0, gbps = 0, frac_read_bw = 0;
+};
+
+// The layer's GEMVs together: per pass, the sum of its calls.
+struct LayerTotal {
+  TimingStats stats{};
+  double weight_bytes = 0, gbps = 0, frac_read_bw = 0;
+};
+
 struct BenchReport {
   int threads = 0;
   std::string host_fingerprint, host_model;
@@ -54,6 +69,8 @@ struct BenchReport {
   std::string peak_isa;
   std::vector<CallReadRow> call_reads;
   std::vector<BenchRow> rows;
+  std::vector<LayerRow> layer;  // empty unless the items cover every projection of a layer
+  LayerTotal layer_total;
   nlohmann::json to_json() const;
 };
 

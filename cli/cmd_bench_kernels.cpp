@@ -27,6 +27,22 @@ struct BenchArgs {
   std::string db, isa, json, object_cache = jit::Jit::default_cache_dir(), device = "cpu";
 };
 
+// The winners once more, one decoder layer's GEMVs back to back in the model's order, as a
+// decode step runs them: a small matrix read right after a large one reads faster than one
+// timed after whatever the shuffle put before it.
+void print_layer(const bench::BenchReport& rep) {
+  Table t({"proj", "MxK", "family", "config", "median us", "GB/s", "% read BW"});
+  for (const bench::LayerRow& r : rep.layer)
+    t.add({r.proj, fmt::format("{}x{}", r.M, r.K), r.family, r.config, us(r.stats.median_s), fmt::format("{:.1f}", r.gbps),
+           fmt::format("{:.0f}%", 100 * r.frac_read_bw)});
+  const bench::LayerTotal& tot = rep.layer_total;
+  t.add({"layer", "", "", "", us(tot.stats.median_s), fmt::format("{:.1f}", tot.gbps),
+         fmt::format("{:.0f}%", 100 * tot.frac_read_bw)});
+  fmt::print("\none decode layer in model order (the kernels marked winner, else each shape's first; matrices back\n"
+             "to back as the engine stores them, over copies of the layer past the LLC):\n{}",
+             t.str());
+}
+
 void print_report(const bench::BenchReport& rep, const std::vector<std::string>& variants) {
   Table t({"shape", "op", "MxKxN", "family", "isa", "config", "kernel", "median us", "bits/w", "GB/s", "% read BW",
            "% call read", "GMAC/s", "% int8 peak"});
@@ -50,6 +66,7 @@ void print_report(const bench::BenchReport& rep, const std::vector<std::string>&
   for (const bench::CallReadRow& c : rep.call_reads)
     fmt::print("  call read   {:.1f} GB/s reading {:.0f} KiB per call ({:.0f}% of DRAM read)\n", c.gbps, c.bytes / 1024,
                100 * c.frac_read_bw);
+  if (!rep.layer.empty()) print_layer(rep);
 }
 
 void run_device(const BenchArgs& a) {

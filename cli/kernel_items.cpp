@@ -79,6 +79,7 @@ KernelItems build_items(const std::vector<codegen::Shape>& shapes, const std::ve
       it.isa = isa_name(k.cand.isa);
       it.config = k.cand.config;
       it.tuned = k.choice.tuned();
+      it.in_layer = v.variant.rfind("winner", 0) == 0;
       it.fn = k.fn;
       it.packed = k.family->pack(k.cand, data.W);
       it.data = &data;

@@ -174,6 +174,7 @@ TEST_F(CliTest, TuneThenExportImportRoundTrip) {
   }
   EXPECT_EQ(winners, 1);
   EXPECT_EQ(decode_bytes, call_read_bytes);
+  EXPECT_FALSE(bench.contains("decode_layer")) << "a bare --shape names no projection of a layer";
   r = trine(fmt::format("tune --shape 96x512 --db {} --object-cache {}", db, obj));
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("database"), std::string::npos) << r.out;
