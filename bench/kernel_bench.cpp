@@ -61,7 +61,7 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     ++decode_items;
     if (read_call_bytes(it.packed.size_bytes()) > 0) call_reads[it.packed.size_bytes()];
   }
-  // One more set of copies: the decode layer's, if the items make one.
+  // One more set of copies for the decode layer, counted whether or not the items make one.
   const std::size_t cold_bytes = cold_bytes_for(host.cache.l3, decode_items + call_reads.size() + 1);
   std::unique_ptr<DecodeLayer> layer = DecodeLayer::build(items, cold_bytes, pool.size());
   for (BenchItem& it : items) {
