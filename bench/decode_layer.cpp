@@ -1,6 +1,5 @@
 #include "bench/decode_layer.h"
 
-#include <algorithm>
 #include <cstring>
 #include <sstream>
 
@@ -29,14 +28,10 @@ const BenchItem* layer_item(const std::vector<BenchItem>& items, const std::stri
   return first;
 }
 
-double median_from(const std::vector<double>& v, std::size_t from) {
-  return summarize(std::vector<double>(v.begin() + static_cast<long>(from), v.end())).median_s;
-}
-
 }  // namespace
 
-std::unique_ptr<DecodeLayer> DecodeLayer::build(std::vector<BenchItem>& items, std::size_t cold_bytes, int threads) {
-  auto layer = std::unique_ptr<DecodeLayer>(new DecodeLayer);
+std::unique_ptr<DecodeLayer> DecodeLayer::build(const std::vector<BenchItem>& items, std::size_t cold_bytes, int threads) {
+  auto layer = std::make_unique<DecodeLayer>();
   std::size_t at = 0;
   for (const char* proj : kProjectionNames) {
     const BenchItem* it = layer_item(items, proj);
@@ -75,10 +70,10 @@ void DecodeLayer::time(ThreadPool& pool, int passes) {
 void DecodeLayer::end_round(double probe_gbps) {
   const std::size_t from = round_from_;
   for (auto& s : steps_) {
-    const double t = median_from(s->timed.samples, from);
+    const double t = round_median(s->timed.samples, from);
     s->frac_bw.push_back(static_cast<double>(s->item->packed.size_bytes()) / t / 1e9 / probe_gbps);
   }
-  total_frac_bw_.push_back(bytes_ / median_from(pass_s_, from) / 1e9 / probe_gbps);
+  total_frac_bw_.push_back(bytes_ / round_median(pass_s_, from) / 1e9 / probe_gbps);
   round_from_ = pass_s_.size();
 }
 

@@ -17,7 +17,7 @@ class DecodeLayer {
  public:
   // Null unless every projection has a decode item (a label naming it, N = 1); each projection
   // takes the item marked in_layer for its shape, else the shape's first.
-  static std::unique_ptr<DecodeLayer> build(std::vector<BenchItem>& items, std::size_t cold_bytes, int threads);
+  static std::unique_ptr<DecodeLayer> build(const std::vector<BenchItem>& items, std::size_t cold_bytes, int threads);
 
   void time(ThreadPool& pool, int passes);  // each pass: the next layer copy, every projection once
   void end_round(double probe_gbps);        // rates of the passes since the last end_round

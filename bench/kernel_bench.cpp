@@ -10,11 +10,11 @@
 
 namespace trine::bench {
 
-namespace {
-
 double round_median(const std::vector<double>& samples, std::size_t from) {
   return summarize(std::vector<double>(samples.begin() + static_cast<long>(from), samples.end())).median_s;
 }
+
+namespace {
 
 // A plain read of as many bytes per call as a decode kernel reads, one, two and four streams per
 // thread, timed among the kernels; each round counts the fastest.

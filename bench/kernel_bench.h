@@ -80,6 +80,9 @@ struct BenchOptions {
   int gemm_reps = 2;
 };
 
+// The median of the samples from index `from` on: one round's, when each round appends its own.
+double round_median(const std::vector<double>& samples, std::size_t from);
+
 BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector<BenchItem>& items,
                              const BenchOptions& opt);
 
