@@ -4,6 +4,8 @@
 #include <map>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "bench/decode_layer.h"
 #include "bench/probe_loops.h"
 #include "bench/roofline.h"
@@ -42,11 +44,29 @@ struct Live {
   std::vector<float> y;
 };
 
+// The slowest call read: the one a warning names.
+const CallReadRow* slowest(const std::vector<CallReadRow>& reads) {
+  const CallReadRow* worst = nullptr;
+  for (const CallReadRow& c : reads)
+    if (!worst || c.frac_read_bw < worst->frac_read_bw) worst = &c;
+  return worst;
+}
+
 nlohmann::json stats_json(const TimingStats& s) {
   return {{"median", s.median_s}, {"p20", s.p20_s}, {"p80", s.p80_s}, {"min", s.min_s}, {"n", s.n}};
 }
 
 }  // namespace
+
+std::vector<std::string> slow_read_warnings(const BenchReport& rep, double min_frac) {
+  const CallReadRow* worst = slowest(rep.call_reads);
+  if (!worst || worst->frac_read_bw >= min_frac) return {};
+  return {fmt::format("a plain read of {:.0f} KiB per call ran at {:.1f} GB/s, {:.0f}% of the DRAM read probe of the "
+                      "same run (under {:.0f}%): this process's weight copies read slowly, so its decode timings are "
+                      "not representative. Seen on VMs right after another process freed gigabytes; rerun in a minute "
+                      "or two.",
+                      worst->bytes / 1024, worst->gbps, 100 * worst->frac_read_bw, 100 * min_frac)};
+}
 
 BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector<BenchItem>& items,
                              const BenchOptions& opt) {
@@ -160,6 +180,7 @@ BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector
     rep.layer = layer->rows();
     rep.layer_total = layer->total();
   }
+  rep.warnings = slow_read_warnings(rep);
   return rep;
 }
 
@@ -188,6 +209,7 @@ nlohmann::json BenchReport::to_json() const {
                          {"weight_bytes", layer_total.weight_bytes}, {"gbps", layer_total.gbps},
                          {"frac_read_bw", layer_total.frac_read_bw}};
   }
+  j["warnings"] = warnings;
   j["results"] = nlohmann::json::array();
   for (const BenchRow& r : rows) {
     j["results"].push_back({{"label", r.label}, {"op", r.op}, {"M", r.M}, {"K", r.K}, {"N", r.N},

@@ -71,6 +71,7 @@ struct BenchReport {
   std::vector<BenchRow> rows;
   std::vector<LayerRow> layer;  // empty unless the items cover every projection of a layer
   LayerTotal layer_total;
+  std::vector<std::string> warnings;  // from slow_read_warnings
   nlohmann::json to_json() const;
 };
 
@@ -82,6 +83,12 @@ struct BenchOptions {
 
 // The median of the samples from index `from` on: one round's, when each round appends its own.
 double round_median(const std::vector<double>& samples, std::size_t from);
+
+// A plain read per call far below the long-stream probe of the same run means this process's
+// weight copies read slowly, and every decode figure of the run with them: on this VM, a run
+// started right after another process freed gigabytes read its copies at 5-6 GB/s against a
+// 39 GB/s probe, for the whole run, and read them normally when started a minute later.
+std::vector<std::string> slow_read_warnings(const BenchReport& rep, double min_frac = 0.5);
 
 BenchReport run_kernel_bench(ThreadPool& pool, const HostInfo& host, std::vector<BenchItem>& items,
                              const BenchOptions& opt);

@@ -67,6 +67,7 @@ void print_report(const bench::BenchReport& rep, const std::vector<std::string>&
     fmt::print("  call read   {:.1f} GB/s reading {:.0f} KiB per call ({:.0f}% of DRAM read)\n", c.gbps, c.bytes / 1024,
                100 * c.frac_read_bw);
   if (!rep.layer.empty()) print_layer(rep);
+  for (const std::string& w : rep.warnings) fmt::print(stderr, "warning: {}\n", w);
 }
 
 void run_device(const BenchArgs& a) {
