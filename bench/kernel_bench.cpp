@@ -1,5 +1,6 @@
 #include "bench/kernel_bench.h"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <random>
@@ -44,14 +45,6 @@ struct Live {
   std::vector<float> y;
 };
 
-// The slowest call read: the one a warning names.
-const CallReadRow* slowest(const std::vector<CallReadRow>& reads) {
-  const CallReadRow* worst = nullptr;
-  for (const CallReadRow& c : reads)
-    if (!worst || c.frac_read_bw < worst->frac_read_bw) worst = &c;
-  return worst;
-}
-
 nlohmann::json stats_json(const TimingStats& s) {
   return {{"median", s.median_s}, {"p20", s.p20_s}, {"p80", s.p80_s}, {"min", s.min_s}, {"n", s.n}};
 }
@@ -59,8 +52,9 @@ nlohmann::json stats_json(const TimingStats& s) {
 }  // namespace
 
 std::vector<std::string> slow_read_warnings(const BenchReport& rep, double min_frac) {
-  const CallReadRow* worst = slowest(rep.call_reads);
-  if (!worst || worst->frac_read_bw >= min_frac) return {};
+  const auto worst = std::min_element(rep.call_reads.begin(), rep.call_reads.end(),
+                                      [](const CallReadRow& a, const CallReadRow& b) { return a.frac_read_bw < b.frac_read_bw; });
+  if (worst == rep.call_reads.end() || worst->frac_read_bw >= min_frac) return {};
   return {fmt::format("a plain read of {:.0f} KiB per call ran at {:.1f} GB/s, {:.0f}% of the DRAM read probe of the "
                       "same run (under {:.0f}%): this process's weight copies read slowly, so its decode timings are "
                       "not representative. Seen on VMs right after another process freed gigabytes; rerun in a minute "
