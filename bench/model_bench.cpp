@@ -86,7 +86,8 @@ ModelBenchReport run_model_bench(Engine& engine, const HostInfo& host, int threa
 nlohmann::json ModelBenchReport::projections_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const ProjectionRate& p : decode_projections)
-    out.push_back({{"name", p.name}, {"calls", p.calls}, {"s_per_call", p.s_per_call}, {"bytes_per_call", p.bytes_per_call},
+    out.push_back({{"name", p.name}, {"calls", p.calls}, {"s_per_call", p.s_per_call},
+                   {"median_s_per_call", p.median_s_per_call}, {"bytes_per_call", p.bytes_per_call},
                    {"gbps", p.gbps}, {"frac_read_bw", p.gbps / read_gbps.median_s}});
   return out;
 }

@@ -21,10 +21,10 @@ namespace {
 // Nothing when the engine did not time them (a GPU engine times its phases only under --profile).
 void print_projection_rates(const std::vector<ProjectionRate>& rates, double gbps, const char* bw_name) {
   if (rates.empty()) return;
-  fmt::print("decode matmuls   us per call   MB per call   GB/s   % {}\n", bw_name);
+  fmt::print("decode matmuls   us per call   median us   MB per call   GB/s   % {}\n", bw_name);
   for (const ProjectionRate& p : rates)
-    fmt::print("  {:<14} {:>11.1f} {:>13.2f} {:>6.1f}   {:.0f}%\n", p.name, 1e6 * p.s_per_call, p.bytes_per_call / 1e6, p.gbps,
-               100 * p.gbps / gbps);
+    fmt::print("  {:<14} {:>11.1f} {:>11.1f} {:>13.2f} {:>6.1f}   {:.0f}%\n", p.name, 1e6 * p.s_per_call,
+               1e6 * p.median_s_per_call, p.bytes_per_call / 1e6, p.gbps, 100 * p.gbps / gbps);
 }
 
 }  // namespace

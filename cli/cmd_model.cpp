@@ -169,7 +169,8 @@ void add_run(CLI::App& app) {
                  ms(p.other_s, after_prefill.other_s));
       std::string per_call;
       for (const ProjectionRate& r : projection_rates(p, after_prefill))
-        per_call += fmt::format("{}{} {:.1f} us {:.1f} GB/s", per_call.empty() ? "" : " | ", r.name, 1e6 * r.s_per_call, r.gbps);
+        per_call += fmt::format("{}{} {:.1f} us (median {:.1f}) {:.1f} GB/s", per_call.empty() ? "" : " | ", r.name,
+                                1e6 * r.s_per_call, 1e6 * r.median_s_per_call, r.gbps);
       if (!per_call.empty()) fmt::print(stderr, "decode matmul per call: {}\n", per_call);
     }
   });

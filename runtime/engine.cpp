@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "runtime/error.h"
+#include "runtime/measure.h"
 
 namespace trine {
 
@@ -27,7 +28,8 @@ std::vector<ProjectionRate> projection_rates(const EngineProfile& now, const Eng
   for (int i = 0; i < kProjections; ++i) {
     const ProjectionTime d = now.proj[i] - then.proj[i];
     if (d.calls <= 0 || d.s <= 0) continue;
-    out.push_back({kProjectionNames[i], d.calls, d.s / d.calls, d.bytes / d.calls, d.bytes / d.s / 1e9});
+    const double median = summarize(std::vector<double>(d.call_s.begin(), d.call_s.end())).median_s;
+    out.push_back({kProjectionNames[i], d.calls, d.s / d.calls, median, d.bytes / d.calls, d.bytes / d.s / 1e9});
   }
   return out;
 }

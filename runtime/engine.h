@@ -2,6 +2,7 @@
 // KV cache, on the CPU (runtime/cpu_engine.h) or a CUDA GPU (gpu/cuda_engine.h). Both take the
 // same ModelWeights and give the same errors for the same bad input.
 #pragma once
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string>
@@ -27,22 +28,32 @@ enum class Projection { q, k, v, o, gate, up, down };
 inline constexpr int kProjections = 7;
 inline constexpr const char* kProjectionNames[kProjections] = {"q", "k", "v", "o", "gate", "up", "down"};
 
-// One projection's matmuls summed over layers and calls, with the packed weight bytes they read.
+// One projection's matmuls summed over layers and calls, with the packed weight bytes they read,
+// and each call's time: a mean over a run moves with one slow stretch of it (a neighbour's burst,
+// a worker woken from sleep), the median shows what a call typically takes.
 struct ProjectionTime {
   double s = 0, bytes = 0;
   long calls = 0;
-  ProjectionTime operator-(const ProjectionTime& o) const { return {s - o.s, bytes - o.bytes, calls - o.calls}; }
+  std::vector<float> call_s;  // in call order
+  // The calls of this profile that `o`, an earlier profile of the same engine, had not made.
+  ProjectionTime operator-(const ProjectionTime& o) const {
+    const std::size_t from = std::min(o.call_s.size(), call_s.size());
+    return {s - o.s, bytes - o.bytes, calls - o.calls,
+            std::vector<float>(call_s.begin() + static_cast<std::ptrdiff_t>(from), call_s.end())};
+  }
   ProjectionTime& operator+=(const ProjectionTime& o) {
     s += o.s, bytes += o.bytes, calls += o.calls;
+    call_s.insert(call_s.end(), o.call_s.begin(), o.call_s.end());
     return *this;
   }
 };
 
-// What one projection's matmuls took between two profiles: per call, and as a read rate.
+// What one projection's matmuls took between two profiles: per call (the mean, which adds up to
+// the matmul time, and the median), and as a read rate (from the mean).
 struct ProjectionRate {
   const char* name = "";
   long calls = 0;
-  double s_per_call = 0, bytes_per_call = 0, gbps = 0;
+  double s_per_call = 0, median_s_per_call = 0, bytes_per_call = 0, gbps = 0;
 };
 
 // Time spent in each phase of forward(), summed over calls. Without phase timing everything is
@@ -59,6 +70,7 @@ struct EngineProfile {
     t.s += s;
     t.bytes += static_cast<double>(weight_bytes);
     ++t.calls;
+    t.call_s.push_back(static_cast<float>(s));
   }
   // Closes one forward() call that took total_s: what its timed phases (the growth since
   // `before`) did not cover goes to other_s.

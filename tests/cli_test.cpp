@@ -335,14 +335,16 @@ TEST_F(CliTest, BenchModelWritesEveryJsonField) {
     EXPECT_EQ(projs[i]["name"].get<std::string>(), names[i]);
     EXPECT_EQ(projs[i]["calls"].get<long>(), 4 * 8);
     EXPECT_GT(projs[i]["gbps"].get<double>(), 0);
+    EXPECT_GT(projs[i]["median_s_per_call"].get<double>(), 0);
     bytes += 4 * projs[i]["bytes_per_call"].get<double>();
   }
   EXPECT_EQ(bytes, j["ternary_weight_bytes_per_token"].get<double>());
-  EXPECT_NE(r.out.find("decode matmuls   us per call"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("decode matmuls   us per call   median us"), std::string::npos) << r.out;
   const CmdResult prof = trine(fmt::format("run -m {} --ids 1,2 -n 3 --profile --object-cache {} --db {}", path("tiny"),
                                            path("obj"), path("t.db")));
   ASSERT_EQ(prof.status, 0) << prof.out;
   EXPECT_NE(prof.out.find("decode matmul per call: q "), std::string::npos) << prof.out;
+  EXPECT_NE(prof.out.find(" us (median "), std::string::npos) << prof.out;
   const CmdResult bad = trine(fmt::format("bench -m {} --prompt 600 --gen 4 --object-cache {}", path("tiny"), path("obj")));
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.out.find("exceed the context"), std::string::npos) << bad.out;

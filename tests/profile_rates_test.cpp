@@ -13,19 +13,38 @@ TEST(ProfileRates, RatesCoverOnlyTheCallsBetweenTwoProfiles) {
   then.add_matmul(Projection::k, 1.0, 100);  // before `then`: not counted
   EngineProfile now = then;
   now.add_matmul(Projection::k, 0.25, 400);
-  now.add_matmul(Projection::k, 0.75, 400);
+  now.add_matmul(Projection::k, 1.0, 400);  // one slow call moves the mean, not the median
+  now.add_matmul(Projection::k, 0.25, 400);
   now.add_matmul(Projection::down, 0.5, 1000);
-  EXPECT_EQ(now.matmul_s, 2.5);
+  EXPECT_EQ(now.matmul_s, 3.0);
   const std::vector<trine::ProjectionRate> r = trine::projection_rates(now, then);
   ASSERT_EQ(r.size(), 2u);  // q, v, o, gate and up made no call
   EXPECT_STREQ(r[0].name, "k");
-  EXPECT_EQ(r[0].calls, 2);
+  EXPECT_EQ(r[0].calls, 3);
   EXPECT_EQ(r[0].s_per_call, 0.5);
+  EXPECT_EQ(r[0].median_s_per_call, 0.25);
   EXPECT_EQ(r[0].bytes_per_call, 400);
-  EXPECT_EQ(r[0].gbps, 800 / 1.0 / 1e9);
+  EXPECT_EQ(r[0].gbps, 1200 / 1.5 / 1e9);
   EXPECT_STREQ(r[1].name, "down");
   EXPECT_EQ(r[1].calls, 1);
+  EXPECT_EQ(r[1].median_s_per_call, 0.5);
   EXPECT_EQ(r[1].gbps, 1000 / 0.5 / 1e9);
+}
+
+TEST(ProfileRates, SummedStretchesKeepEveryCallForTheMedian) {
+  EngineProfile sum, a, b;
+  a.add_matmul(Projection::q, 0.125, 64);
+  const EngineProfile a0 = a;
+  a.add_matmul(Projection::q, 0.5, 64);
+  sum.proj[0] += a.proj[0] - a0.proj[0];  // one stretch: the 0.5 call only
+  b.add_matmul(Projection::q, 0.25, 64);
+  b.add_matmul(Projection::q, 0.25, 64);
+  sum.proj[0] += b.proj[0] - EngineProfile{}.proj[0];
+  const std::vector<trine::ProjectionRate> r = trine::projection_rates(sum, EngineProfile{});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].calls, 3);
+  EXPECT_EQ(r[0].s_per_call, 1.0 / 3);
+  EXPECT_EQ(r[0].median_s_per_call, 0.25);
 }
 
 TEST(ProfileRates, UntimedCallsGiveNoRate) {
