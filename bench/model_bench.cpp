@@ -34,6 +34,7 @@ ModelBenchReport run_model_bench(Engine& engine, const HostInfo& host, int threa
   if (opt.prompt < 1 || opt.gen < 1 || opt.reps < 1) throw Error("--prompt, --gen and --reps must be positive");
   if (opt.prompt + opt.gen > engine.context_limit())
     throw Error(fmt::format("--prompt {} + --gen {} exceed the context ({})", opt.prompt, opt.gen, engine.context_limit()));
+  engine.keep_call_times();  // --reps x --gen decode steps: bounded
   std::function<double()> bandwidth = opt.bandwidth;
   std::unique_ptr<ThreadPool> probe_pool;
   std::unique_ptr<ReadProbe> probe;

@@ -129,6 +129,7 @@ void add_run(CLI::App& app) {
     Sampler sampler(a->s);
     a->m.profile = a->profile;
     LoadedModel lm = load_model(a->m);
+    if (a->profile) lm.engine->keep_call_times();
     std::vector<int> ids;
     if (!a->ids.empty()) {
       ids = parse_ids(a->ids);

@@ -28,7 +28,7 @@ std::vector<ProjectionRate> projection_rates(const EngineProfile& now, const Eng
   for (int i = 0; i < kProjections; ++i) {
     const ProjectionTime d = now.proj[i] - then.proj[i];
     if (d.calls <= 0 || d.s <= 0) continue;
-    const double median = summarize(std::vector<double>(d.call_s.begin(), d.call_s.end())).median_s;
+    const double median = summarize(std::vector<double>(d.call_s.begin(), d.call_s.end())).median_s;  // 0 if none
     out.push_back({kProjectionNames[i], d.calls, d.s / d.calls, median, d.bytes / d.calls, d.bytes / d.s / 1e9});
   }
   return out;

@@ -49,7 +49,8 @@ struct ProjectionTime {
 };
 
 // What one projection's matmuls took between two profiles: per call (the mean, which adds up to
-// the matmul time, and the median), and as a read rate (from the mean).
+// the matmul time, and the median: 0 where call times were not kept), and as a read rate (from
+// the mean).
 struct ProjectionRate {
   const char* name = "";
   long calls = 0;
@@ -64,13 +65,16 @@ struct EngineProfile {
   // matmul_s split by projection: how fast each kernel runs inside the model, between the other
   // phases' traffic, not only alone as `bench kernels` times it.
   std::array<ProjectionTime, kProjections> proj{};
+  // Each call's time is kept only when asked (for medians): a chat session runs for as long as
+  // its user likes, and must not grow with every token it decodes.
+  bool keep_call_times = false;
   void add_matmul(Projection p, double s, std::size_t weight_bytes) {
     matmul_s += s;
     ProjectionTime& t = proj[static_cast<int>(p)];
     t.s += s;
     t.bytes += static_cast<double>(weight_bytes);
     ++t.calls;
-    t.call_s.push_back(static_cast<float>(s));
+    if (keep_call_times) t.call_s.push_back(static_cast<float>(s));
   }
   // Closes one forward() call that took total_s: what its timed phases (the growth since
   // `before`) did not cover goes to other_s.
@@ -96,6 +100,8 @@ class Engine {
   int context_limit() const { return ctx_; }
   void reset() { pos_ = 0; }
   const EngineProfile& profile() const { return prof_; }
+  // From now on, keep each matmul call's time in profile() (median per call; bounded runs only).
+  void keep_call_times() { prof_.keep_call_times = true; }
 
   // Runs ids at positions [position(), position() + n) and appends them to the KV cache. logits
   // gets [n][vocab] when all_logits, else the last token's [vocab]. Throws Error past the context

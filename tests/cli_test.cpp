@@ -345,6 +345,7 @@ TEST_F(CliTest, BenchModelWritesEveryJsonField) {
   ASSERT_EQ(prof.status, 0) << prof.out;
   EXPECT_NE(prof.out.find("decode matmul per call: q "), std::string::npos) << prof.out;
   EXPECT_NE(prof.out.find(" us (median "), std::string::npos) << prof.out;
+  EXPECT_EQ(prof.out.find("(median 0.0)"), std::string::npos) << prof.out;  // --profile keeps the call times
   const CmdResult bad = trine(fmt::format("bench -m {} --prompt 600 --gen 4 --object-cache {}", path("tiny"), path("obj")));
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.out.find("exceed the context"), std::string::npos) << bad.out;

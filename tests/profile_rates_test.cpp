@@ -10,6 +10,7 @@ using trine::Projection;
 
 TEST(ProfileRates, RatesCoverOnlyTheCallsBetweenTwoProfiles) {
   EngineProfile then;
+  then.keep_call_times = true;
   then.add_matmul(Projection::k, 1.0, 100);  // before `then`: not counted
   EngineProfile now = then;
   now.add_matmul(Projection::k, 0.25, 400);
@@ -33,6 +34,7 @@ TEST(ProfileRates, RatesCoverOnlyTheCallsBetweenTwoProfiles) {
 
 TEST(ProfileRates, SummedStretchesKeepEveryCallForTheMedian) {
   EngineProfile sum, a, b;
+  a.keep_call_times = b.keep_call_times = true;
   a.add_matmul(Projection::q, 0.125, 64);
   const EngineProfile a0 = a;
   a.add_matmul(Projection::q, 0.5, 64);
@@ -45,6 +47,17 @@ TEST(ProfileRates, SummedStretchesKeepEveryCallForTheMedian) {
   EXPECT_EQ(r[0].calls, 3);
   EXPECT_EQ(r[0].s_per_call, 1.0 / 3);
   EXPECT_EQ(r[0].median_s_per_call, 0.25);
+}
+
+TEST(ProfileRates, CallTimesAreKeptOnlyWhenAsked) {
+  EngineProfile p;  // as a chat session's engine: its profile must not grow with every token
+  p.add_matmul(Projection::v, 0.5, 64);
+  p.add_matmul(Projection::v, 0.25, 64);
+  EXPECT_TRUE(p.proj[static_cast<int>(Projection::v)].call_s.empty());
+  const std::vector<trine::ProjectionRate> r = trine::projection_rates(p, EngineProfile{});
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].s_per_call, 0.375);
+  EXPECT_EQ(r[0].median_s_per_call, 0);  // not kept, not made up
 }
 
 TEST(ProfileRates, UntimedCallsGiveNoRate) {
