@@ -10,9 +10,9 @@ namespace trine::bench {
 
 extern const char* const kProbeArch;  // "x86", "aarch64"
 
-// Stream counts read_pass supports: one, two or four far-apart parts of the range read at once.
+// Stream counts read_pass supports: one to four far-apart parts of the range read at once.
 // The roofline and the call reads try each and keep the fastest.
-inline constexpr int kReadStreams[3] = {1, 2, 4};
+inline constexpr int kReadStreams[4] = {1, 2, 3, 4};
 inline bool valid_read_streams(int streams) {
   for (int s : kReadStreams)
     if (s == streams) return true;
@@ -20,8 +20,8 @@ inline bool valid_read_streams(int streams) {
 }
 
 // Streams `bytes` at p with the widest loads the host has, as `streams` far-apart parts read side
-// by side, and returns a value folded from every load, so none can be dropped; *read is how many
-// bytes that was (all of them when bytes is a multiple of 64 * streams).
+// by side (the whole lines left over after them read last), and returns a value folded from every
+// load, so none can be dropped; *read is how many bytes that was: every whole 64-byte line.
 uint64_t read_pass(const uint8_t* p, std::size_t bytes, int streams, std::size_t* read);
 
 // Whether this build has a multiply-add loop for the ISA.

@@ -12,8 +12,9 @@ namespace {
 
 // Each step reads one 64-byte line of each of S far-apart parts, as the x86 probe does; eight
 // independent accumulators keep the loads, not the XORs, the limit.
+// The whole lines left after the S parts are read last.
 template <int S>
-uint64_t read_neon(const uint8_t* p, std::size_t part) {
+uint64_t read_neon(const uint8_t* p, std::size_t part, std::size_t lines_end) {
   uint8x16_t acc[8];
   for (auto& a : acc) a = vdupq_n_u8(0);
   for (std::size_t i = 0; i + 64 <= part; i += 64)
@@ -22,6 +23,8 @@ uint64_t read_neon(const uint8_t* p, std::size_t part) {
         uint8x16_t& a = acc[(4 * s + j) % 8];
         a = veorq_u8(a, vld1q_u8(p + s * part + i + 16 * j));
       }
+  for (std::size_t i = S * part; i < lines_end; i += 64)
+    for (int j = 0; j < 4; ++j) acc[j] = veorq_u8(acc[j], vld1q_u8(p + i + 16 * j));
   for (int j = 1; j < 8; ++j) acc[0] = veorq_u8(acc[0], acc[j]);
   const uint64x2_t v = vreinterpretq_u64_u8(acc[0]);
   return vgetq_lane_u64(v, 0) ^ vgetq_lane_u64(v, 1);
@@ -44,10 +47,13 @@ long peak_sdot(long n) {
 
 uint64_t read_pass(const uint8_t* p, std::size_t bytes, int streams, std::size_t* read) {
   const std::size_t part = bytes / static_cast<std::size_t>(streams) / 64 * 64;
-  *read = part * static_cast<std::size_t>(streams);
-  if (streams == 4) return read_neon<4>(p, part);
-  if (streams == 2) return read_neon<2>(p, part);
-  return read_neon<1>(p, part);
+  *read = bytes / 64 * 64;
+  switch (streams) {
+    case 4: return read_neon<4>(p, part, *read);
+    case 3: return read_neon<3>(p, part, *read);
+    case 2: return read_neon<2>(p, part, *read);
+    default: return read_neon<1>(p, part, *read);
+  }
 }
 
 bool has_int8_peak_loop(Isa isa) { return isa == Isa::neondot; }

@@ -71,8 +71,13 @@ void read_slice(const trine_gemm_args* args, int32_t tid, int32_t nthreads) {
 std::size_t read_call_bytes(std::size_t bytes) { return bytes / 512 * 512; }
 
 trine_gemm_fn read_call_fn(int streams) {
-  if (!valid_read_streams(streams)) throw Error(fmt::format("a call read has 1, 2 or 4 streams, not {}", streams));
-  return streams == 4 ? read_slice<4> : streams == 2 ? read_slice<2> : read_slice<1>;
+  if (!valid_read_streams(streams)) throw Error(fmt::format("a call read has 1 to 4 streams, not {}", streams));
+  switch (streams) {
+    case 4: return read_slice<4>;
+    case 3: return read_slice<3>;
+    case 2: return read_slice<2>;
+    default: return read_slice<1>;
+  }
 }
 
 double int8_peak_gmacs(ThreadPool& pool, Isa isa) {

@@ -34,7 +34,7 @@ std::size_t read_probe_bytes(const HostInfo& host);
 // (cold copies, interleaved with the kernels). A long stream hides what a call of a few hundred
 // KB cannot: waking the workers, the first misses before prefetching runs ahead, the page walks
 // of a matrix the previous call did not touch. The function reads read_call_bytes(K) bytes in
-// all, as `streams` (1, 2 or 4) far-apart streams per thread.
+// all, as `streams` (1 to 4) far-apart streams per thread.
 trine_gemm_fn read_call_fn(int streams);
 std::size_t read_call_bytes(std::size_t bytes);
 

@@ -84,6 +84,7 @@ using trine::lut::PermKernel;
 TEST(LutVpermb, DecodeShapes) {
   SKIP_WITHOUT_VBMI();
   trine::test::expect_contract<PermKernel<32, 2, 0, 0, 1, 512, 2>>(640, 2560, 1);
+  trine::test::expect_contract<PermKernel<32, 3, 0, 0, 1, 2048, 2>>(640, 2560, 1);
   trine::test::expect_contract<PermKernel<64, 1, 0, 0, 1, 2048, 0>>(2560, 6912, 1);
   trine::test::expect_contract<PermKernel<128, 1, 0, 0, 1, 0, 1>>(2560, 2560, 1);
 }

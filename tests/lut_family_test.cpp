@@ -139,7 +139,7 @@ TEST(LutFamily, SpaceIsLegalAndBounded) {
     for (Op op : {Op::gemv, Op::gemm}) {
       const auto space = f.space(isa, op);
       EXPECT_GE(space.size(), 12u) << isa_name(isa) << " " << op_name(op);
-      EXPECT_LE(space.size(), 100u);
+      EXPECT_LE(space.size(), 120u);  // AVX-512 decode, vpermb included: 106
       std::set<std::string> symbols;
       for (const auto& c : space) {
         EXPECT_EQ("lut", c.family);

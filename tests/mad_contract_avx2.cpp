@@ -19,6 +19,8 @@ TEST(MadAvx2, Gemv) {
   trine::test::expect_contract<Kernel<Avx2, 1, 4, 1, 2, 0, 0, 0>>(33, 2600, 1);
   trine::test::expect_contract<Kernel<Avx2, 2, 2, 1, 15, 0, 0, 1>>(50, 6912, 1);
   trine::test::expect_contract<Kernel<Avx2, 8, 4, 1, 2, 2048, 0, 2>>(700, 2560, 1);
+  trine::test::expect_contract<Kernel<Avx2, 1, 3, 1, 2, 2048, 0, 2>>(640, 2560, 1);
+  trine::test::expect_contract<Kernel<Avx2, 4, 3, 1, 1, 512, 0, 2>>(101, 777, 1);
 }
 
 TEST(MadAvx2, Gemm) {

@@ -30,6 +30,9 @@ TEST(MadAvx512, InPlaceDecodeAndFarStreams) {
   trine::test::expect_contract<Kernel<Avx512Vnni, 16, 1, 1, 1, 0, 0, 0, 1>>(640, 2560, 1);
   trine::test::expect_contract<Kernel<Avx512Vnni, 16, 2, 1, 2, 512, 0, 2, 1>>(2560, 6912, 1);
   trine::test::expect_contract<Kernel<Avx512Vnni, 4, 4, 1, 1, 0, 0, 2, 0>>(333, 999, 1);
+  // Three streams per thread: the k,v shape, and blocks that three streams do not divide.
+  trine::test::expect_contract<Kernel<Avx512Vnni, 1, 3, 1, 2, 2048, 0, 2, 1>>(640, 2560, 1);
+  trine::test::expect_contract<Kernel<Avx512Vnni, 4, 3, 1, 1, 512, 0, 2, 0>>(101, 777, 1);
   trine::test::expect_contract<Kernel<Avx512Vnni, 16, 1, 6, 1, 0, 1024, 0, 1>>(100, 3000, 14);
 }
 

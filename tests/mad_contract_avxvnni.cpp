@@ -15,6 +15,7 @@ TEST(MadAvxVnni, Gemv) {
   SKIP_WITHOUT_AVXVNNI();
   trine::test::expect_contract<Kernel<AvxVnni, 8, 2, 1, 2, 0, 0, 0>>(640, 2560, 1);
   trine::test::expect_contract<Kernel<AvxVnni, 1, 1, 1, 4, 256, 0, 1>>(45, 777, 1);
+  trine::test::expect_contract<Kernel<AvxVnni, 8, 3, 1, 2, 2048, 0, 2>>(101, 2560, 1);
 }
 
 TEST(MadAvxVnni, Gemm) {

@@ -6,7 +6,8 @@
 #define TRINE_TESTS_AARCH64_LUT_NEON_CONFIGS_H
 
 #define TRINE_LUT_NEON_CONFIGS(X)                                                   \
-  /* decode space: r 16/32, mb 1/2/4, kg 32/64/84, ts 0/336, pf 0/512/2048, s 0/1/2 */ \
+  /* decode space: r 16/32, mb 1/2/3/4 (3 with s 2), kg 32/64/84, ts 0/336, pf 0/512/2048, \
+     s 0/1/2 */                                                                        \
   X(3, 32, 2, 84, 0, 0, 1, 512, 2) /* lut_default(neondot, gemv) */                    \
   X(3, 16, 1, 84, 0, 0, 1, 0, 0)                                                       \
   X(3, 16, 4, 84, 0, 0, 1, 2048, 1)                                                    \
@@ -15,6 +16,7 @@
   X(3, 32, 1, 32, 0, 0, 1, 0, 0)                                                       \
   X(3, 16, 1, 64, 0, 0, 1, 0, 0)                                                       \
   X(3, 32, 1, 84, 336, 0, 1, 0, 0)                                                     \
+  X(3, 32, 3, 84, 0, 0, 1, 2048, 2)                                                    \
   /* prefill space: r 16/32, mb 1/2, nt 2/4/8, ts 0/252, tr 0/4 */                  \
   X(3, 32, 1, 84, 0, 0, 4, 0, 0) /* lut_default(neondot, gemm) */                      \
   X(3, 16, 2, 84, 252, 4, 4, 0, 0)                                                     \

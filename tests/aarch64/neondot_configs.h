@@ -7,7 +7,8 @@
 #define TRINE_TESTS_AARCH64_NEONDOT_CONFIGS_H
 
 #define TRINE_NEONDOT_CONFIGS(X)                                           \
-  /* decode space: r 1/2/4, mb 1/2/4, ku 1/2, pf 0/512/2048, s 0/1/2 */   \
+  /* decode space: r 1/2/4, mb 1/2/3/4 (3 with s 2), ku 1/2, pf 0/512/2048, \
+     s 0/1/2 */                                                           \
   X(4, 2, 1, 2, 0, 0, 0) /* mad_default(neondot, gemv) */                 \
   X(1, 1, 1, 1, 0, 0, 0)                                                   \
   X(1, 4, 1, 2, 512, 0, 2)                                                 \
@@ -18,6 +19,7 @@
   X(4, 1, 1, 1, 512, 0, 2)                                                 \
   X(4, 4, 1, 2, 2048, 0, 1)                                                \
   X(4, 2, 1, 1, 2048, 0, 2)                                                \
+  X(2, 3, 1, 2, 2048, 0, 2)                                                \
   /* prefill space: r 1/2/4, mb 1/2/4, nt 4/8/12, kb 0/1024 */            \
   X(4, 2, 4, 1, 0, 0, 0) /* mad_default(neondot, gemm) */                 \
   X(1, 1, 4, 1, 0, 0, 0)                                                   \
