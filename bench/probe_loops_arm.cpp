@@ -10,9 +10,9 @@ const char* const kProbeArch = "aarch64";
 
 namespace {
 
-// Each step reads one 64-byte line of each of S far-apart parts, as the x86 probe does; eight
-// independent accumulators keep the loads, not the XORs, the limit.
-// The whole lines left after the S parts are read last.
+// Each step reads one 64-byte line of each of S far-apart parts, as the x86 probe does (the whole
+// lines left after them are read last); eight independent accumulators keep the loads, not the
+// XORs, the limit.
 template <int S>
 uint64_t read_neon(const uint8_t* p, std::size_t part, std::size_t lines_end) {
   uint8x16_t acc[8];

@@ -33,7 +33,7 @@ void enumerate_perm(Op op, Add&& add) {
       for (int mb : {1, 2, 3, 4})
         for (int pf : {512, 2048})
           for (int s : {0, 2})
-            if (mb != 3 || s == 2) add(perm(r, mb, 0, 0, 1, pf, s));  // three streams: see mad_family.cpp
+            if (searched_block_count(mb, s)) add(perm(r, mb, 0, 0, 1, pf, s));
   } else {
     for (int r : {32, 64})
       for (int mb : {1, 2})
@@ -57,7 +57,7 @@ std::vector<LutConfig> enumerate(Isa isa, Op op) {
       for (int mb : {1, 2, 3, 4})
         for (int pf : {0, 512, 2048})
           for (int s : {0, 1, 2})
-            if (mb != 3 || s == 2) add(LutConfig{isa, r, mb, 84, 0, 0, 1, pf, s});
+            if (searched_block_count(mb, s)) add(LutConfig{isa, r, mb, 84, 0, 0, 1, pf, s});
     for (int r : {vb, 2 * vb})
       for (int kg : {32, 64}) add(LutConfig{isa, r, 1, kg, 0, 0, 1, 0, 0});
     for (int r : {vb, 2 * vb}) add(LutConfig{isa, r, 1, 84, 336, 0, 1, 0, 0});
